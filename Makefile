@@ -1,0 +1,61 @@
+# The command surface of the project. Every target sets itself up: a fresh clone
+# needs only Python 3.11.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# Re-install whenever the dependency declarations change.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+PIP := $(BIN)/pip --disable-pip-version-check --quiet
+
+# Sample data only: the demo and the tests use the public demo pepper unless a
+# real one is set. A real deployment sets SAGE_PEPPER and never SAGE_DEMO.
+ifeq ($(SAGE_PEPPER),)
+export SAGE_DEMO := 1
+endif
+
+.PHONY: help setup demo test lint docs bench clean
+
+help:
+	@echo "make demo    generate a sample month, ingest it, build the warehouse, print the cost summary"
+	@echo "make test    every check CI runs"
+	@echo "make lint    ruff and sqlfluff"
+	@echo "make docs    dbt docs for the analyst (target/index.html)"
+	@echo "make bench   benchmarks (writes reports/bench.md)"
+	@echo "make clean   remove the demo outputs and dbt artefacts (keeps .venv)"
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3)"; exit 2; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+		|| { echo "Python 3.11 is needed, $(PYTHON) is $$($(PYTHON) --version)"; exit 2; }
+	@echo "setting up $(VENV) (pinned versions from constraints.txt)"
+	@rm -rf $(VENV)
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) install --constraint constraints.txt --editable '.[dev]' 2> >(grep -v '^WARNING: Location' >&2)
+	@touch $@
+
+profiles.yml:
+	cp profiles.example.yml profiles.yml
+
+setup: $(STAMP) profiles.yml
+
+demo: setup
+	$(BIN)/sage demo
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+docs: setup
+	$(BIN)/dbt docs generate --profiles-dir .
+	@echo "open target/index.html, or serve it: $(BIN)/dbt docs serve --profiles-dir ."
+
+clean:
+	rm -rf sample lake site reports target logs warehouse.duckdb warehouse.duckdb.wal
