@@ -1,0 +1,191 @@
+"""The lake: a local folder or an S3 prefix, behind one small interface.
+
+All object-store I/O of the project goes through :func:`open_lake`, so the
+ingest, retention, erasure and partner code never care where the lake is.
+A write is whole or absent: locally a temporary file is renamed into place,
+on S3 a single ``PutObject`` is atomic.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlparse
+
+
+class LakeError(Exception):
+    """An object-store operation failed; the message names the key."""
+
+
+@dataclass(frozen=True)
+class LakeObject:
+    key: str  # relative to the lake root, always with forward slashes
+    size: int
+
+
+class Lake(Protocol):
+    url: str
+
+    def write_bytes(self, key: str, data: bytes) -> None: ...
+
+    def read_bytes(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def list(self, prefix: str = "") -> Iterator[LakeObject]: ...
+
+    def delete(self, keys: list[str]) -> int: ...
+
+    def uri(self, key: str) -> str: ...
+
+
+class LocalLake:
+    """A lake in a local folder (the default, ``./lake``)."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).absolute()
+        self.url = str(self.root)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents and path != self.root.resolve():
+            raise LakeError(f"key {key!r} points outside the lake {self.root}")
+        return path
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write next to the target and rename: readers never see half a file.
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise LakeError(f"no object {key!r} in lake {self.url}") from exc
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def list(self, prefix: str = "") -> Iterator[LakeObject]:
+        base = self.root / prefix
+        start = base if base.is_dir() else base.parent
+        if not start.exists():
+            return
+        for dirpath, dirnames, filenames in os.walk(start):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if name.startswith(".tmp-"):
+                    continue
+                full = Path(dirpath) / name
+                key = full.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    yield LakeObject(key=key, size=full.stat().st_size)
+
+    def delete(self, keys: list[str]) -> int:
+        removed = 0
+        for key in keys:
+            path = self._path(key)
+            if path.is_file():
+                path.unlink()
+                removed += 1
+                _prune_empty_dirs(path.parent, self.root)
+        return removed
+
+    def uri(self, key: str) -> str:
+        return str(self.root / key)
+
+
+def _prune_empty_dirs(directory: Path, stop: Path) -> None:
+    while directory != stop and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent
+
+
+class S3Lake:
+    """A lake under ``s3://bucket/prefix``.
+
+    Credentials, region and endpoint come from the standard AWS environment
+    (``AWS_ACCESS_KEY_ID``, ``AWS_REGION``, ``AWS_ENDPOINT_URL``...); nothing
+    is configured here.
+    """
+
+    def __init__(self, url: str, client=None):
+        parsed = urlparse(url)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise LakeError(f"not an S3 lake URL: {url!r} (expected s3://bucket/prefix)")
+        self.bucket = parsed.netloc
+        self.prefix = parsed.path.strip("/")
+        self.url = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+        if client is None:
+            import boto3
+
+            client = boto3.client("s3")
+        self.client = client
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+        except Exception as exc:  # botocore raises many types; name the key
+            raise LakeError(f"could not write s3://{self.bucket}/{self._key(key)}: {exc}") from exc
+
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+        except Exception as exc:
+            raise LakeError(f"could not read s3://{self.bucket}/{self._key(key)}: {exc}") from exc
+        return response["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except Exception:
+            return False
+        return True
+
+    def list(self, prefix: str = "") -> Iterator[LakeObject]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix)):
+            for item in page.get("Contents", []):
+                yield LakeObject(key=item["Key"][strip:], size=item["Size"])
+
+    def delete(self, keys: list[str]) -> int:
+        removed = 0
+        for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1,000 keys
+            batch = [{"Key": self._key(key)} for key in keys[start : start + 1000]]
+            response = self.client.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": batch, "Quiet": False}
+            )
+            if response.get("Errors"):
+                first = response["Errors"][0]
+                raise LakeError(
+                    f"could not delete s3://{self.bucket}/{first['Key']}: {first.get('Message')}"
+                )
+            removed += len(response.get("Deleted", []))
+        return removed
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._key(key)}"
+
+
+def open_lake(url: str | os.PathLike[str]) -> Lake:
+    """A lake from a URL: ``s3://bucket/prefix`` selects S3, anything else is a folder."""
+    text = os.fspath(url)
+    if text.startswith("s3://"):
+        return S3Lake(text)
+    return LocalLake(text)

@@ -1,0 +1,218 @@
+"""Read files, run a source parser, land Bronze and quarantine, count everything.
+
+Accounting rule: every record read ends in exactly one of
+``landed`` (written to Bronze), ``duplicate`` (same ``event_id`` as a record
+already landed in this run: its event is in Bronze once) or ``quarantined``
+(written to quarantine with its reason). A file that cannot be read at all is
+copied whole to quarantine with the reason, and nothing of it reaches Bronze.
+
+Output names are derived from the input's bytes, so ingesting the same file
+twice rewrites the same objects instead of adding new ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+import orjson
+from isal import igzip
+
+from ingest.lake import Lake
+from ingest.records import UNREADABLE_FILE, FileRejected, IngestContext, Landed, Rejected
+from ingest.sources import Source
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass
+class FileProblem:
+    file: str
+    reason: str
+    message: str
+
+
+@dataclass
+class IngestReport:
+    source: str
+    files_read: int = 0
+    records_read: int = 0
+    landed: int = 0
+    duplicates: int = 0
+    quarantined: Counter[str] = field(default_factory=Counter)
+    unknown_fields: Counter[str] = field(default_factory=Counter)
+    rejected_files: list[FileProblem] = field(default_factory=list)
+    bronze_objects: int = 0
+    partitions: set[str] = field(default_factory=set)
+
+    @property
+    def quarantined_total(self) -> int:
+        return sum(self.quarantined.values())
+
+    @property
+    def balanced(self) -> bool:
+        return self.records_read == self.landed + self.duplicates + self.quarantined_total
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "files_read": self.files_read,
+            "files_rejected": len(self.rejected_files),
+            "records_read": self.records_read,
+            "landed": self.landed,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined_total,
+            "quarantined_by_reason": dict(sorted(self.quarantined.items())),
+            "unknown_fields": dict(sorted(self.unknown_fields.items())),
+            "bronze_objects": self.bronze_objects,
+            "partitions": len(self.partitions),
+        }
+
+
+def decompress(data: bytes, name: str) -> bytes:
+    """The bytes of an input file, gunzipped if needed; FileRejected if unreadable.
+
+    Multi-member gzip (what Firehose and ``cat a.gz b.gz`` produce) is one stream.
+    UTF-8 is checked per record by the parsers, so one bad byte costs one record.
+    """
+    if data[:2] == GZIP_MAGIC:
+        try:
+            data = igzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise FileRejected(
+                UNREADABLE_FILE, f"{name}: truncated or corrupt gzip file ({exc})"
+            ) from None
+    if not data.strip():
+        raise FileRejected(UNREADABLE_FILE, f"{name}: file is empty, no records to read")
+    return data
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, and every file under named folders, in a stable order."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+    return files
+
+
+def gzip_lines(rows: list[bytes]) -> bytes:
+    """NDJSON.gz bytes. ISA-L level 1 compresses 4x faster than zlib at a similar
+    ratio; mtime=0 makes the bytes a function of the content, so re-ingest is
+    idempotent."""
+    return igzip.compress(b"\n".join(rows) + b"\n", compresslevel=1, mtime=0)
+
+
+class Ingestor:
+    """Lands the files of one source into one lake, accumulating one report."""
+
+    def __init__(self, source: Source, lake: Lake, *, now: datetime | None = None):
+        self.source = source
+        self.lake = lake
+        self.now = now or datetime.now(UTC)
+        self.context = IngestContext.at(self.now)
+        self.received_date = self.now.strftime("%Y-%m-%d")
+        self.report = IngestReport(source.name)
+        self._seen: set[str] = set()
+
+    def ingest_bytes(self, data: bytes, name: str) -> None:
+        digest = hashlib.sha256(data).hexdigest()[:20]
+        self.report.files_read += 1
+        try:
+            content = decompress(data, name)
+            wrong = self.source.sniff(content)
+            if wrong:
+                raise FileRejected(
+                    UNREADABLE_FILE, f"{name}: not {self.source.name} input: {wrong}"
+                )
+        except FileRejected as problem:
+            self._quarantine_file(data, name, digest, problem)
+            return
+
+        bronze: dict[tuple[str, str], list[bytes]] = defaultdict(list)
+        quarantine: list[bytes] = []
+        report, seen, dumps = self.report, self._seen, orjson.dumps
+        for item in self.source.parse(content, self.context):
+            report.records_read += 1
+            if isinstance(item, Landed):
+                event_id = item.event["event_id"]
+                if event_id in seen:
+                    report.duplicates += 1
+                    continue
+                seen.add(event_id)
+                report.landed += 1
+                for field_name in item.unknown_fields:
+                    report.unknown_fields[field_name] += 1
+                bronze[item.partition].append(dumps(item.event))
+            else:
+                report.quarantined[item.reason] += 1
+                quarantine.append(self._quarantine_line(item, name))
+
+        for (dt, hour), rows in sorted(bronze.items()):
+            key = f"bronze/{self.source.name}/dt={dt}/hour={hour}/{digest}.ndjson.gz"
+            self.lake.write_bytes(key, gzip_lines(rows))
+            report.bronze_objects += 1
+            report.partitions.add(f"{dt}/{hour}")
+        if quarantine:
+            key = self._quarantine_prefix(digest) + ".ndjson.gz"
+            self.lake.write_bytes(key, gzip_lines(quarantine))
+
+    def ingest_file(self, path: Path) -> None:
+        self.ingest_bytes(path.read_bytes(), str(path))
+
+    def _quarantine_prefix(self, digest: str) -> str:
+        return f"quarantine/{self.source.name}/dt={self.received_date}/{digest}"
+
+    def _quarantine_line(self, item: Rejected, file: str) -> bytes:
+        return orjson.dumps(
+            {
+                "source": self.source.name,
+                "file": file,
+                "record": item.locator,
+                "reason": item.reason,
+                "field": item.field,
+                "message": item.message,
+                "received_at": self.context.received_at,
+                "raw": item.raw,
+            }
+        )
+
+    def _quarantine_file(self, data: bytes, name: str, digest: str, problem: FileRejected) -> None:
+        prefix = self._quarantine_prefix(digest)
+        copy_key = f"{prefix}.file-{PurePosixPath(name).name}"
+        self.lake.write_bytes(copy_key, data)
+        line = self._quarantine_line(
+            Rejected("whole file", problem.reason, None, problem.message, self.lake.uri(copy_key)),
+            name,
+        )
+        self.lake.write_bytes(f"{prefix}.ndjson.gz", gzip_lines([line]))
+        self.report.rejected_files.append(FileProblem(name, problem.reason, problem.message))
+
+
+def ingest_paths(
+    source: Source,
+    lake: Lake,
+    paths: Iterable[str | Path],
+    *,
+    now: datetime | None = None,
+    progress: Callable[[int, int, IngestReport], None] | None = None,
+) -> IngestReport:
+    files = expand_paths(paths)
+    ingestor = Ingestor(source, lake, now=now)
+    for number, path in enumerate(files, start=1):
+        ingestor.ingest_file(path)
+        if progress:
+            progress(number, len(files), ingestor.report)
+    return ingestor.report

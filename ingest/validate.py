@@ -1,0 +1,160 @@
+"""Small field validators shared by the source parsers.
+
+Each takes the record (a dict) and a field name and returns the typed value,
+or raises :class:`~ingest.records.RecordError` naming the field and the rule.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from ingest.records import (
+    INVALID_FORMAT,
+    INVALID_TYPE,
+    INVALID_VALUE,
+    MISSING_FIELD,
+    OUT_OF_RANGE,
+    RecordError,
+)
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+# Events outside this window are clock or parsing errors, not late data.
+EARLIEST_EVENT = datetime(2020, 1, 1, tzinfo=UTC)
+EARLIEST_EVENT_MICROS = int(EARLIEST_EVENT.timestamp()) * 1_000_000
+
+
+def _missing(record: dict[str, Any], name: str) -> RecordError:
+    return RecordError(MISSING_FIELD, name, f"required field {name!r} is missing")
+
+
+def required(record: dict[str, Any], name: str) -> Any:
+    value = record.get(name)
+    if value is None:
+        raise _missing(record, name)
+    return value
+
+
+def integer(
+    record: dict[str, Any],
+    name: str,
+    *,
+    minimum: int | None = 0,
+    maximum: int | None = None,
+    optional: bool = False,
+    default: int | None = None,
+) -> int | None:
+    value = record.get(name)
+    if value is None:
+        if optional:
+            return default
+        raise _missing(record, name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RecordError(
+            INVALID_TYPE, name, f"field {name!r} must be a number, got {type(value).__name__}"
+        )
+    if isinstance(value, float):
+        if not math.isfinite(value) or value != int(value):
+            raise RecordError(INVALID_TYPE, name, f"field {name!r} must be a whole number")
+        value = int(value)
+    if minimum is not None and value < minimum:
+        raise RecordError(OUT_OF_RANGE, name, f"field {name!r} is {value}, below {minimum}")
+    if maximum is not None and value > maximum:
+        raise RecordError(OUT_OF_RANGE, name, f"field {name!r} is {value}, above {maximum}")
+    return value
+
+
+def number(
+    record: dict[str, Any],
+    name: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    optional: bool = False,
+) -> float | None:
+    value = record.get(name)
+    if value is None:
+        if optional:
+            return None
+        raise _missing(record, name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise RecordError(INVALID_TYPE, name, f"field {name!r} must be a finite number")
+    if minimum is not None and value < minimum:
+        raise RecordError(OUT_OF_RANGE, name, f"field {name!r} is {value}, below {minimum}")
+    if maximum is not None and value > maximum:
+        raise RecordError(OUT_OF_RANGE, name, f"field {name!r} is {value}, above {maximum}")
+    return float(value)
+
+
+def text(
+    record: dict[str, Any],
+    name: str,
+    *,
+    max_length: int = 256,
+    optional: bool = False,
+    pattern: re.Pattern[str] | None = None,
+    pattern_help: str = "",
+) -> str | None:
+    value = record.get(name)
+    if value is None or value == "":
+        if optional:
+            return None
+        raise _missing(record, name)
+    if not isinstance(value, str):
+        raise RecordError(
+            INVALID_TYPE, name, f"field {name!r} must be a string, got {type(value).__name__}"
+        )
+    if len(value) > max_length:
+        raise RecordError(
+            OUT_OF_RANGE, name, f"field {name!r} is {len(value)} characters, over {max_length}"
+        )
+    if pattern is not None and not pattern.fullmatch(value):
+        raise RecordError(INVALID_FORMAT, name, f"field {name!r} {pattern_help}")
+    return value
+
+
+def choice(
+    record: dict[str, Any], name: str, allowed: frozenset[str], *, optional: bool = False
+) -> str | None:
+    value = text(record, name, optional=optional)
+    if value is not None and value not in allowed:
+        raise RecordError(
+            INVALID_VALUE,
+            name,
+            f"field {name!r} is {value[:40]!r}, expected one of {', '.join(sorted(allowed))}",
+        )
+    return value
+
+
+def sha256_id(record: dict[str, Any], name: str, *, optional: bool = False) -> str | None:
+    return text(
+        record,
+        name,
+        max_length=64,
+        optional=optional,
+        pattern=SHA256_HEX,
+        pattern_help="must be the app's SHA-256 pseudonym (64 lowercase hex characters)",
+    )
+
+
+def epoch_millis(value: Any, name: str, *, now: datetime) -> datetime:
+    """A UTC instant from epoch milliseconds, inside a plausible window."""
+    if value is None:
+        raise RecordError(MISSING_FIELD, name, f"required field {name!r} is missing")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise RecordError(INVALID_TYPE, name, f"field {name!r} must be epoch milliseconds")
+    moment = datetime.fromtimestamp(value / 1000, tz=UTC)
+    check_event_time(moment, name, now=now)
+    return moment
+
+
+def check_event_time(moment: datetime, name: str, *, now: datetime) -> None:
+    if moment < EARLIEST_EVENT or (moment - now).total_seconds() > 86_400:
+        raise RecordError(
+            OUT_OF_RANGE,
+            name,
+            f"field {name!r} is {moment:%Y-%m-%d %H:%M:%S}Z, outside 2020-01-01 .. now + 1 day",
+        )
