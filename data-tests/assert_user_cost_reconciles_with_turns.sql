@@ -1,0 +1,60 @@
+-- The sum of per-user cost, the summary's total and the daily-by-model total all
+-- equal the sum of turn costs in Silver, to the last decimal. Returns a row when not.
+
+with
+
+turn_total as (
+
+    select coalesce(sum(cost_usd), 0) as cost_usd, count(*) as turns
+    from {{ ref('silver_turns') }}
+
+),
+
+user_total as (
+
+    select coalesce(sum(cost_usd), 0) as cost_usd, coalesce(sum(turns), 0) as turns
+    from {{ ref('gold_user_cost') }}
+
+),
+
+summary_total as (
+
+    select coalesce(max(total_cost_usd), 0) as cost_usd, coalesce(max(turns), 0) as turns
+    from {{ ref('gold_cost_summary') }}
+
+),
+
+daily_total as (
+
+    select coalesce(sum(cost_usd), 0) as cost_usd, coalesce(sum(turns), 0) as turns
+    from {{ ref('gold_cost_daily_by_model') }}
+
+),
+
+compared as (
+
+    select
+        turn_total.cost_usd as turn_cost_usd,
+        user_total.cost_usd as user_cost_usd,
+        summary_total.cost_usd as summary_cost_usd,
+        daily_total.cost_usd as daily_cost_usd,
+        turn_total.turns as turn_count,
+        user_total.turns as user_turn_count,
+        summary_total.turns as summary_turn_count,
+        daily_total.turns as daily_turn_count
+    from turn_total
+    cross join user_total
+    cross join summary_total
+    cross join daily_total
+
+)
+
+select *
+from compared
+where
+    turn_cost_usd != user_cost_usd
+    or turn_cost_usd != summary_cost_usd
+    or turn_cost_usd != daily_cost_usd
+    or turn_count != user_turn_count
+    or turn_count != summary_turn_count
+    or turn_count != daily_turn_count

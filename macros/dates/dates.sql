@@ -1,0 +1,67 @@
+{#
+    Date helpers the engines spell differently.
+#}
+
+{#- A date or timestamp as 'YYYY-MM-DD' text, e.g. to compare with the lake's dt partitions. -#}
+{% macro date_text(expression) -%}
+    {{ return(adapter.dispatch("date_text", "innerverse")(expression)) }}
+{%- endmacro %}
+
+{% macro default__date_text(expression) -%}
+    to_char({{ expression }}, 'YYYY-MM-DD')
+{%- endmacro %}
+
+{% macro duckdb__date_text(expression) -%}
+    strftime({{ expression }}, '%Y-%m-%d')
+{%- endmacro %}
+
+{% macro athena__date_text(expression) -%}
+    date_format({{ expression }}, '%Y-%m-%d')
+{%- endmacro %}
+
+
+{#- The calendar date (UTC) of a timestamp. -#}
+{% macro to_date(expression) -%}
+    cast({{ expression }} as date)
+{%- endmacro %}
+
+
+{#-
+    lookback_start(date_column): in an incremental run, the first date to
+    recompute, as 'YYYY-MM-DD': the latest date already built minus the
+    `lookback_days` var, so late-arriving data for those days is merged in.
+    It is computed before the model runs and inlined as a literal, so both
+    engines prune the lake's dt partitions with it.
+-#}
+{% macro lookback_start(date_column, lookback_days=none) -%}
+    {%- set days = lookback_days if lookback_days is not none else var("lookback_days") -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return("1970-01-01") }}
+    {%- endif -%}
+    {%- set result = run_query("select max(" ~ date_column ~ ") from " ~ this) -%}
+    {%- set latest = result.columns[0].values()[0] if result.rows | length > 0 else none -%}
+    {%- if latest is none -%}
+        {{ return("1970-01-01") }}
+    {%- endif -%}
+    {%- set latest_date = modules.datetime.date.fromisoformat((latest | string)[:10]) -%}
+    {{ return((latest_date - modules.datetime.timedelta(days=days | int)).isoformat()) }}
+{%- endmacro %}
+
+
+{#-
+    A UTC timestamp column for Silver and Gold. Athena's Iceberg tables store
+    microsecond timestamps only, and the lake's JSON SerDe yields milliseconds
+    (timestamp(3)), so Athena casts to timestamp(6); DuckDB's timestamp is
+    already microseconds.
+-#}
+{% macro as_timestamp(expression) -%}
+    {{ return(adapter.dispatch("as_timestamp", "innerverse")(expression)) }}
+{%- endmacro %}
+
+{% macro default__as_timestamp(expression) -%}
+    cast({{ expression }} as timestamp)
+{%- endmacro %}
+
+{% macro athena__as_timestamp(expression) -%}
+    cast({{ expression }} as timestamp(6))
+{%- endmacro %}
