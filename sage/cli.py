@@ -1,0 +1,41 @@
+"""``sage``: the one command-line entry point of the warehouse."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sage import __version__
+from sage.commands import build, demo, generate, ingest, summary
+from sage.commands.common import CommandError, warn
+
+COMMANDS = [generate, ingest, build, summary, demo]
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="sage",
+        description="Innerverse analytics warehouse: ingest raw sources into the lake, build "
+        "Bronze/Silver/Gold with dbt, and report on LLM cost and usage.",
+    )
+    root.add_argument("--version", action="version", version=f"sage {__version__}")
+    subparsers = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.register(subparsers)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CommandError as exc:
+        warn(f"error: {exc}")
+        return exc.status
+    except KeyboardInterrupt:
+        warn("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

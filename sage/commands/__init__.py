@@ -1,0 +1,1 @@
+"""One module per ``sage`` sub-command; each has ``register(subparsers)``."""

@@ -1,0 +1,48 @@
+"""sage build: dbt build (seeds, models, tests) on the chosen target."""
+
+from __future__ import annotations
+
+import argparse
+
+from privacy.pseudonym import PepperError, pepper_from_env
+from sage.commands.common import EXIT_OK, CommandError, add_location_flags, settings_from
+from sage.config import Settings
+from sage.dbt import DbtFailed, run_dbt
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "build",
+        help="dbt build: load the price list, build Bronze/Silver/Gold, run every test",
+        description="Runs `dbt build` on the target (DuckDB by default). Needs SAGE_PEPPER, "
+        "the secret key of the pseudonyms (or SAGE_DEMO=1 for sample data).",
+    )
+    parser.add_argument(
+        "--full-refresh", action="store_true", help="rebuild incremental models from all of Bronze"
+    )
+    parser.add_argument("--select", nargs="+", metavar="SELECTOR", help="dbt node selection")
+    add_location_flags(parser)
+    parser.set_defaults(handler=run)
+
+
+def build(
+    settings: Settings, *, full_refresh: bool = False, select: list[str] | None = None
+) -> None:
+    try:
+        pepper_from_env()
+    except PepperError as exc:
+        raise CommandError(str(exc), status=2) from None
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if select:
+        args += ["--select", *select]
+    try:
+        run_dbt(args, settings)
+    except DbtFailed as exc:
+        raise CommandError(str(exc)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    build(settings_from(args), full_refresh=args.full_refresh, select=args.select)
+    return EXIT_OK
