@@ -1,0 +1,69 @@
+"""Shared fixtures. The warehouse is built once per test session, from a
+generated sample ingested into a temporary lake, and many tests read it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+# Tests run on sample data with the public demo pepper, never a real one.
+os.environ.pop("SAGE_PEPPER", None)
+os.environ["SAGE_DEMO"] = "1"
+
+from ingest.lake import open_lake
+from ingest.pipeline import IngestReport, ingest_paths
+from ingest.sources import SOURCES, get_source
+from sage.config import PROJECT_ROOT, Settings
+from sage.dbt import run_dbt
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLE_START = date(2026, 9, 1)
+
+
+@dataclass
+class Built:
+    root: Path
+    sample: Path
+    settings: Settings
+    manifest: dict
+    reports: dict[str, IngestReport]
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(self.settings.warehouse, read_only=True)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    from sample_data.generate import generate
+
+    root = tmp_path_factory.mktemp("built")
+    sample = root / "sample"
+    manifest = generate(sample, users=150, days=14, start=SAMPLE_START, seed=11)
+    settings = Settings.from_env(
+        lake=str(root / "lake"), warehouse=str(root / "warehouse.duckdb"), target="local"
+    )
+    lake = open_lake(settings.lake)
+    reports = {
+        name: ingest_paths(get_source(name), lake, [sample / name])
+        for name in manifest["sources"]
+        if name in SOURCES
+    }
+    run_dbt(["build", "--full-refresh"], settings, quiet=True)
+    return Built(root, sample, settings, manifest, reports)
+
+
+@pytest.fixture
+def warehouse(built: Built):
+    connection = built.connect()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def project_root() -> Path:
+    return PROJECT_ROOT
