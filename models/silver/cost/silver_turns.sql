@@ -23,22 +23,10 @@ prices as (
 
 ),
 
-numbered as (
-
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by received_at
-        ) as copy_number
-    from bronze_turns
-
-),
-
 deduplicated as (
 
-    select * from numbered
-    where copy_number = 1
+    -- a redelivered line has the same event_id; keep the first copy landed
+    select * from {{ first_row_per('bronze_turns', 'event_id', 'received_at') }}
 
 ),
 
@@ -88,10 +76,7 @@ costed as (
             as cache_write_cost_usd
     from pseudonymised as turns
     left join prices
-        on
-            turns.model_id = prices.model_id
-            and turns.turn_at >= prices.valid_from_at
-            and (prices.valid_to_at is null or turns.turn_at < prices.valid_to_at)
+        on {{ price_valid_at('prices', 'turns.model_id', 'turns.turn_at') }}
 
 ),
 
