@@ -53,6 +53,9 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+bench: setup
+	$(BIN)/python -m benchmarks
+
 docs: setup
 	$(BIN)/dbt docs generate --profiles-dir .
 	@echo "open target/index.html, or serve it: $(BIN)/dbt docs serve --profiles-dir ."
