@@ -172,6 +172,13 @@ def _verdict(report: DiffReport, code=str) -> tuple[str, str]:
     )
 
 
+def _full_refresh_note(code=str) -> str:
+    return (
+        f"Once merged, rebuild with {code('sage build --full-refresh')}: an incremental build "
+        f"re-costs only the last {code('lookback_days')} of turns."
+    )
+
+
 def render_text(report: DiffReport) -> str:
     diff = report.diff
     lines = [f"{report.file}: working tree vs {report.base}", ""]
@@ -208,6 +215,8 @@ def render_text(report: DiffReport) -> str:
     headline, explanation = _verdict(report)
     lines += ["", f"{headline}. {explanation}"]
     lines += [f"  {line}" for line in _restatement_lines(report)]
+    if diff.restates_history:
+        lines.append(_full_refresh_note())
     return "\n".join(lines)
 
 
@@ -232,6 +241,7 @@ def render_markdown(report: DiffReport) -> str:
     if diff.restates_history:
         lines += [f"> **{headline}.** {explanation}", ">"]
         lines += [f"> - {line}" for line in _restatement_lines(report)]
+        lines += [">", f"> {_full_refresh_note(code=lambda text: f'`{text}`')}"]
     else:
         lines.append(f"**{headline}.** {explanation}")
     lines += ["", f"Rows: {counts(diff)}."]
