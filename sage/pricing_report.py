@@ -222,7 +222,7 @@ def render_text(report: DiffReport) -> str:
 
 def _markdown_table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
     def cell(text: str) -> str:
-        return text.replace("|", "\\|")
+        return " ".join(text.split()).replace("|", "\\|")
 
     return [
         "| " + " | ".join(headers) + " |",

@@ -186,12 +186,13 @@ def run_diff(args: argparse.Namespace) -> int:
     )
     if diff.changes:
         progress = Progress("impact")
+        if settings.target == "athena":  # a query of some seconds: say what it waits for
+            warn(f"impact: reading daily token totals from {_usage_source(settings)} ...")
         try:
             usage = daily_usage(settings)
-        except WarehouseError as exc:
+        except WarehouseError as exc:  # no warehouse yet: the rows are still compared
             report.impact_note = str(exc)
             progress.done()
-            warn(f"note: impact not computed: {exc}")
         except Exception as exc:  # the engine's own errors (Athena: credentials, workgroup)
             raise CommandError(f"could not read Gold on {settings.target}: {exc}") from None
         else:
@@ -211,7 +212,12 @@ def run_diff(args: argparse.Namespace) -> int:
     else:
         say(render_text(report))
         if args.markdown:
-            Path(args.markdown).write_text(render_markdown(report))
+            try:
+                Path(args.markdown).write_text(render_markdown(report))
+            except OSError as exc:
+                raise CommandError(
+                    f"--markdown {args.markdown}: {exc.strerror}", status=EXIT_USAGE
+                ) from None
     return EXIT_FAILED if report.refused else EXIT_OK
 
 
