@@ -266,3 +266,25 @@ def test_the_build_check_refuses_a_bad_list_naming_the_row(tmp_path, capsys):
     assert "line 2 (sonnet@2026-01-01), output_usd_per_mtok: 'fifteen' is not a number" in (
         capsys.readouterr().err
     )
+
+
+def test_validate_turns_names_the_model_without_a_price_and_its_count(built, tmp_path, capsys):
+    location = ["--warehouse", built.settings.warehouse, "--target", "local"]
+    assert main(["pricing", "validate", "--turns", *location]) == 1
+    with built.connect() as connection:
+        unpriced = connection.execute(
+            "select count(*) from innerverse_silver.turns where not is_priced"
+        ).fetchone()[0]
+    err = capsys.readouterr().err
+    assert (
+        "seeds/pricing.csv, model_id: model 'anthropic.claude-3-5-sonnet-20240620-v1:0' has "
+        f"{unpriced:,} turns from 2026-09-" in err
+    )
+    assert "the price list has no row for it [turns_have_a_price]" in err
+
+    # With a row for that model, every turn of the sample has a price.
+    seed = (PROJECT_ROOT / "seeds" / "pricing.csv").read_text()
+    extra = "sonnet-3-5@2024-06-20,anthropic.claude-3-5-sonnet-20240620-v1:0,anthropic,"
+    path = write(tmp_path, seed + extra + "2024-06-20,,3,15,0.3,3.75,launch price\n")
+    assert main(["pricing", "validate", "--turns", "--file", str(path), *location]) == 0
+    assert "has a price" in capsys.readouterr().out

@@ -16,7 +16,12 @@ from pricing.diff import diff_price_lists
 from pricing.git import GitError, base_version
 from pricing.impact import DailyUsage, impact
 from pricing.pricelist import PriceList
-from pricing.validate import unpriced_models, validate_file, validate_price_list
+from pricing.validate import (
+    check_turns_priced,
+    unpriced_models,
+    validate_file,
+    validate_price_list,
+)
 from sage.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -50,7 +55,14 @@ def register(subparsers) -> None:
         "at most 6 decimals) and, per model, that periods run forwards, do not overlap, "
         "leave no gap and that only the latest is open-ended. Exit status 1 on any problem.",
     )
+    validate.add_argument(
+        "--turns",
+        action="store_true",
+        help="also check that every turn in the warehouse (Gold's daily totals) has a price "
+        "in the list for its day; each model without one is reported with its count",
+    )
     _add_file_flag(validate)
+    add_location_flags(validate, lake=False)
     validate.set_defaults(handler=run_validate)
 
     diff = commands.add_parser(
@@ -126,6 +138,23 @@ def run_validate(args: argparse.Namespace) -> int:
         f"{_display(args.file)}: {len(price_list.rows)} rows, {len(price_list.models)} models, "
         "valid"
     )
+    if not args.turns:
+        return EXIT_OK
+    settings = settings_from(args)
+    try:
+        usage = daily_usage(settings)
+    except WarehouseError as exc:
+        raise CommandError(str(exc), status=EXIT_USAGE) from None
+    problems = check_turns_priced(price_list.rows, usage, source=_display(args.file))
+    for problem in problems:
+        warn(f"  {problem}")
+    turns = sum(day.turns for day in usage)
+    if problems:
+        raise CommandError(
+            f"turns in {_usage_source(settings)} on {len(problems)} model"
+            f"{'s' if len(problems) > 1 else ''} have no price (listed above)"
+        )
+    say(f"every one of the {turns:,} turns in {_usage_source(settings)} has a price")
     return EXIT_OK
 
 
