@@ -32,6 +32,7 @@ class Built:
     settings: Settings
     manifest: dict
     reports: dict[str, IngestReport]
+    build_result: object = None  # dbt's result of the session build (statuses per node)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(self.settings.warehouse, read_only=True)
@@ -53,8 +54,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         for name in manifest["sources"]
         if name in SOURCES
     }
-    run_dbt(["build", "--full-refresh"], settings, quiet=True)
-    return Built(root, sample, settings, manifest, reports)
+    result = run_dbt(["build", "--full-refresh"], settings, quiet=True)
+    return Built(root, sample, settings, manifest, reports, result)
 
 
 @pytest.fixture

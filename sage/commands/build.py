@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from privacy.pseudonym import PepperError, pepper_from_env
+from sage.commands import pricing
 from sage.commands.common import EXIT_OK, CommandError, add_location_flags, settings_from
 from sage.config import Settings
 from sage.dbt import DbtFailed, run_dbt
@@ -32,15 +33,17 @@ def build(
         pepper_from_env()
     except PepperError as exc:
         raise CommandError(str(exc), status=2) from None
+    pricing.check_price_list()  # a bad row is named here, before dbt fails on it
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
     if select:
         args += ["--select", *select]
     try:
-        run_dbt(args, settings)
+        result = run_dbt(args, settings)
     except DbtFailed as exc:
         raise CommandError(str(exc)) from None
+    pricing.warn_unpriced_turns(settings, result)
 
 
 def run(args: argparse.Namespace) -> int:
