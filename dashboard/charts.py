@@ -158,7 +158,7 @@ def stacked_bars(
     legend: bool = True,
 ) -> str:
     """Vertical bars, one per category, each stacked from the series' values."""
-    left, right, bottom = 64, WIDTH - 12, 36
+    left, right, bottom = 64, WIDTH - 24, 36
     legend_parts, legend_height = (
         _legend([(s.name, s.colour, False) for s in stacks], left, right, 16)
         if legend and len(stacks) > 1
@@ -220,7 +220,7 @@ def line_chart(
     *,
     y_title: str = "",
 ) -> str:
-    left, right, bottom = 64, WIDTH - 12, 36
+    left, right, bottom = 64, WIDTH - 24, 36
     legend_items = [(s.name, s.colour, True) for s in series]
     if any(s.partial_until for s in series):
         legend_items.append(("dashed: window not yet full", MUTED, True))

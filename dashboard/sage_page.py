@@ -123,13 +123,13 @@ def latest_turn_at(gold: Gold) -> datetime | None:
 
 
 def last_full_day(gold: Gold, newest_day: date) -> date:
-    """The latest day whose data is complete: the day of the latest turn is still
-    going on (or its late data is still arriving), so it is left out of daily charts;
-    with a single day of data, that day is all there is."""
+    """The latest day whose data is complete. The day of the latest turn counts as
+    complete once the data reaches its last hour (23:00 UTC); before that it is still
+    going on, and is left out of daily charts and of the latest-day figures."""
     newest_turn = latest_turn_at(gold)
-    if newest_turn is not None and newest_turn.date() <= newest_day:
-        return newest_turn.date() - timedelta(days=1)
-    return newest_day
+    if newest_turn is None or newest_turn.date() < newest_day or newest_turn.hour == 23:
+        return newest_day
+    return newest_turn.date() - timedelta(days=1)
 
 
 def partial_day_note(gold: Gold, shown_until: date) -> str:
@@ -179,6 +179,8 @@ def cost_panel(gold: Gold) -> Html:
     if problem or summary is None:
         return panel("cost", "Cost", lead, None, None, [problem])
     start, end = summary["window_start_date"], summary["window_end_date"]
+    if summary["period_start_at"] is not None:  # data younger than the window
+        start = max(start, summary["period_start_at"].date())
     users = summary["users"]
     body: list[object] = [
         tiles(
@@ -482,7 +484,9 @@ def repricing(gold: Gold) -> Html:
             fmt.month(row["month_start"]),
             join(model_name(row["model_id"]), " ", tag("span", row["model_id"], class_="model-id")),
             fmt.count(row["turns"]),
-            fmt.usd(row["cost_at_the_time_usd"]),
+            "no price"
+            if row["unpriced_turns"] == row["turns"]
+            else fmt.usd(row["cost_at_the_time_usd"]),
             fmt.usd(row["cost_at_current_prices_usd"])
             if row["current_price_id"]
             else "no price today",
@@ -521,6 +525,7 @@ def usage_panel(gold: Gold) -> Html:
     shown = in_window(complete, "activity_date", start, end)
     first_day = rows[0]["activity_date"]
     newest = complete[-1]
+    start = max(start, first_day)
     engagement = gold["engagement"]
     window_engagement = None if engagement.missing else window_row(engagement, COST_WINDOW)
     basis_users = window_engagement["users"] if window_engagement else newest["mau"]
@@ -934,7 +939,9 @@ def week_fresh(gold: Gold, week_start: date | None) -> str | None:
         return None
     week_end = week_start + timedelta(days=6)
     newest_turn = latest_turn_at(gold)
-    if newest_turn is not None and week_start <= newest_turn.date() < week_end:
+    if newest_turn is not None and newest_turn.date() == week_start:
+        return f"Latest week: only {fmt.day(week_start)} so far"
+    if newest_turn is not None and week_start < newest_turn.date() < week_end:
         return f"Latest week: {fmt.day_short(week_start)} to {fmt.day(newest_turn)} (week not over)"
     return f"Latest week: {fmt.day_short(week_start)} to {fmt.day(week_end)}"
 

@@ -73,8 +73,9 @@ def _message_page(title: str, text: str) -> bytes:
 
 
 class DashboardHandler(BaseHTTPRequestHandler):
-    server_version = "sage"
-    sys_version = ""
+    def version_string(self) -> str:
+        return "sage"  # no Python version to fingerprint
+
     config: ServerConfig  # set on the subclass made by make_server
 
     # -- responses ------------------------------------------------------------
