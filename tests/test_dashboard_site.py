@@ -320,3 +320,26 @@ def test_the_site_folder_is_replaced_only_if_the_dashboard_wrote_it(built, tmp_p
         "safety",
         "sage",
     ]
+
+
+def test_the_exposures_declare_what_the_pages_read(project_root):
+    import yaml
+
+    from dashboard.server import PRIVATE_PAGE_PATHS, PUBLIC_PAGE_PATHS
+
+    exposures = {
+        exposure["name"]: exposure
+        for exposure in yaml.safe_load(
+            (project_root / "models" / "gold" / "_exposures.yml").read_text()
+        )["exposures"]
+    }
+
+    def reads(names: list[str]) -> set[str]:
+        return {f"ref('{gold_tables.QUERIES[name][0]}')" for name in names}
+
+    sage = exposures["sage_dashboard"]
+    public = exposures["transparency_page"]
+    assert set(sage["depends_on"]) == reads(gold_tables.SAGE_TABLES)
+    assert set(public["depends_on"]) == reads(gold_tables.TRANSPARENCY_TABLES)
+    assert sage["url"].removeprefix("http://127.0.0.1:8080") in PRIVATE_PAGE_PATHS
+    assert public["url"].removeprefix("http://127.0.0.1:8080") in PUBLIC_PAGE_PATHS
