@@ -481,7 +481,7 @@ def repricing(gold: Gold) -> Html:
     )
     rows = [
         [
-            fmt.month(row["month_start"]),
+            f"{row['month_start']:%b %Y}",
             join(model_name(row["model_id"]), " ", tag("span", row["model_id"], class_="model-id")),
             fmt.count(row["turns"]),
             "no price"
