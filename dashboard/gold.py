@@ -189,8 +189,7 @@ def read_table(warehouse: Warehouse, settings: Settings, name: str) -> Table:
     except Exception as exc:
         if _is_missing_table(exc):
             return Table(name, model, relation, missing=True)
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DashboardError(f"could not read {relation}: {first_line}") from None
+        raise DashboardError(f"could not read {relation}: {_first_line(exc)}") from None
     return Table(name, model, relation, rows=rows)
 
 
@@ -203,12 +202,23 @@ def describe_source(settings: Settings) -> str:
 def load(settings: Settings, names: list[str] | None = None) -> Gold:
     """Read the Gold tables the pages need (all of them by default)."""
     wanted = names or list(QUERIES)
+    opened = open_warehouse(settings)
     try:
-        with open_warehouse(settings) as warehouse:
-            tables = {name: read_table(warehouse, settings, name) for name in wanted}
+        warehouse = opened.__enter__()
     except WarehouseError as exc:  # no warehouse at all
         raise DashboardError(str(exc)) from None
+    except Exception as exc:  # locked by a running build, unreadable file, no AWS access...
+        raise DashboardError(f"cannot open the warehouse: {_first_line(exc)}") from None
+    try:
+        tables = {name: read_table(warehouse, settings, name) for name in wanted}
+    finally:
+        opened.__exit__(None, None, None)
     return Gold(tables, describe_source(settings), datetime.now(UTC).replace(tzinfo=None))
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def latest(rows: list[dict[str, Any]], column: str) -> date | datetime | None:

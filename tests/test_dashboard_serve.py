@@ -50,12 +50,14 @@ def start_server(site: Path, extra_env: dict[str, str], *args: str) -> Served:
         text=True,
         env=env,
     )
-    # the first line names the address: "serving <site> on http://127.0.0.1:<port>/"
-    line = process.stdout.readline() if process.stdout else ""
-    if " on http://" not in line:
-        process.kill()
-        raise RuntimeError(f"sage serve did not start: {line}{process.stderr.read()}")
-    return Served(process, line.split(" on ", 1)[1].strip().rstrip("/"))
+    # it says where it listens: "serving <site> on http://127.0.0.1:<port>/"
+    said = []
+    while process.stdout is not None and (line := process.stdout.readline()):
+        said.append(line)
+        if line.startswith("serving ") and " on http://" in line:
+            return Served(process, line.split(" on ", 1)[1].strip().rstrip("/"))
+    process.kill()
+    raise RuntimeError(f"sage serve did not start: {''.join(said)}{process.stderr.read()}")
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +194,20 @@ def test_public_only_serves_no_private_page_and_stops_cleanly(site, monkeypatch)
         served.process.terminate()
         assert served.process.wait(timeout=10) == 0
         assert "stopped" in served.process.stdout.read()
+
+
+def test_serve_can_build_the_site_first(built, tmp_path, monkeypatch):
+    monkeypatch.delenv("SAGE_DASHBOARD_PASSWORD_HASH", raising=False)
+    out = tmp_path / "fresh-site"
+    served = start_server(
+        out, {}, "--build", "--public-only", "--quiet", "--warehouse", built.settings.warehouse
+    )
+    try:
+        status, _, body = fetch(f"{served.base}/safety/transparency")
+        assert status == 200 and 'data-table="transparency-quarterly"' in body
+        assert (out / "sage" / "index.html").is_file()
+    finally:
+        served.stop()
 
 
 # --- in a browser ----------------------------------------------------------------

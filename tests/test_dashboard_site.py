@@ -302,6 +302,17 @@ def test_no_warehouse_is_an_error_and_a_foreign_folder_is_left_alone(tmp_path, c
     assert not (tmp_path / "site").exists()
 
 
+def test_a_warehouse_locked_by_a_build_is_an_error_in_words(built, tmp_path, capsys):
+    settings = copy_warehouse(built, tmp_path)
+    writer = duckdb.connect(settings.warehouse)  # as `dbt build` holds it while it runs
+    try:
+        status, _, err = build(settings, tmp_path / "site", capsys)
+    finally:
+        writer.close()
+    assert status == 1
+    assert err.startswith("error: cannot open the warehouse:") and "Traceback" not in err
+
+
 def test_the_site_folder_is_replaced_only_if_the_dashboard_wrote_it(built, tmp_path, capsys):
     foreign = tmp_path / "documents"
     foreign.mkdir()
