@@ -44,6 +44,7 @@ SOURCES: dict[str, Source] = {
             "CloudFront standard access logs (tab-separated, #Fields header)",
             cloudfront.sniff,
             cloudfront.parse,
+            cloudfront.land,
         ),
         Source(
             dynamodb.NAME,
