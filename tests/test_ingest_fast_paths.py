@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import gzip
+import itertools
 import json
 import random
 from datetime import UTC, date, datetime
@@ -314,3 +315,127 @@ def test_lambda_emf_generated_sample(tmp_path, defective_sample):
     assert_same(reference, fast)
     assert reference["report"]["duplicates"] > 0
     assert reference["report"]["quarantined"] > 0
+
+
+# --- CloudFront ---------------------------------------------------------------------
+
+CLOUDFRONT = FIXTURES / "cloudfront"
+
+
+@pytest.mark.parametrize("fixture", sorted(CLOUDFRONT.iterdir()), ids=str)
+def test_cloudfront_fixtures(tmp_path, fixture):
+    assert_same(*ingest_both(tmp_path, "cloudfront", [fixture]))
+
+
+def test_cloudfront_generated_sample(tmp_path, defective_sample):
+    files = sorted(path for path in (defective_sample / "cloudfront").rglob("*") if path.is_file())
+    reference, fast = ingest_both(tmp_path, "cloudfront", files)
+    assert_same(reference, fast)
+    assert reference["report"]["duplicates"] > 0
+    assert reference["report"]["quarantined"] > 0
+    assert reference["report"]["files_rejected"] == 1
+
+
+def _cloudfront_lines() -> tuple[list[str], list[dict[str, str]]]:
+    """The #Fields names of the fixture's current layout, and its lines as dicts."""
+    text = gzip.decompress((CLOUDFRONT / "E2M8T6S9SM3OQY.2026-04-21-10.a1b2c3d4.gz").read_bytes())
+    names = text.decode().split("\n")[1][len("#Fields: ") :].split()
+    rows = [
+        dict(zip(names, line.split("\t"), strict=True)) for line in text.decode().split("\n")[2:8]
+    ]
+    return names, rows
+
+
+CLOUDFRONT_VARIANTS: dict[str, list[str]] = {
+    "date": ["2026-13-01", "2026-4-21", "2026-02-30", "\u0662\u0660\u0662\u0666-04-21",
+             "2019-12-31", "2026-04-23", "2026-04-24", "2020-01-01", "-"],
+    "time": ["24:00:00", "23:59:60", "23:59:59", "00:00:00", "0\u0663:00:00", "1:00:00", "10:60:00",
+             "-", "10:00"],
+    "sc-bytes": ["-", "", "12a", "\u0663", "\u00b2", "007", "9" * 30, "-1", " 1"],
+    "cs-bytes": ["-", "0", "1.5"],
+    "sc-content-len": ["-", "x"],
+    "sc-status": ["-", "2x0", "", "404", "\u0664\u0660\u0664"],
+    "time-taken": ["-", "", "0.052", "1e3", "inf", "nan", "1.2.3", "\u0661.\u0665", "1" * 400,
+                   ".5", "5.", "-1", "0.0005", "0.0015", "12345678901234567"],
+    "time-to-first-byte": ["-", "0.001", "x"],
+    "c-ip": ["-", "", "999.1.1.1", "::1", "2001:db8::1", "1.2.3.04", "a:b", "1.2.3", "10.0.0.1"],
+    "cs-uri-stem": ["-", "/a%20b", "/%zz", "/caf%C3%A9", ""],
+    "cs(Referer)": ["-", "https://a.example/x?y", "%zz", "http://[::1", "https://B.EXAMPLE/",
+                    "https://xn--caf-dma.example/", ""],
+    "cs(User-Agent)": ["-", "", "curl/8.5.0", "Mozilla/5.0%2520(X11;%20Linux%20x86_64)", "%",
+                       "Googlebot/2.1"],
+    "x-edge-location": ["-", "X", "ZZZ1", "sea19-c1", "LHR61-P2", ""],
+    "x-edge-request-id": ["-", "", "REQID-DUPLICATE", "REQID-DUPLICATE"],
+    "cs-method": ["-", "POST", '"quoted"', "\\back"],
+}  # fmt: skip
+
+
+def test_cloudfront_every_rule_at_its_boundary(tmp_path):
+    """Each odd value in a run of its own (a #Fields line starts a run), among clean
+    lines, so that the whole-column conversions meet it; then lines with two or three
+    odd values, where the order of the checks matters; then whole runs of one date."""
+    names, rows = _cloudfront_lines()
+    header = "#Fields: " + " ".join(names)
+    numbers = itertools.count()
+
+    def line(**change: str) -> str:
+        row = {**rows[next(numbers) % 4], "x-edge-request-id": f"REQ{next(numbers):053d}"}
+        return "\t".join({**row, **change}.values())
+
+    lines = ["#Version: 1.0"]
+    rng = random.Random(20260422)
+    changes = [{name: value} for name, values in CLOUDFRONT_VARIANTS.items() for value in values]
+    for _ in range(300):
+        chosen = rng.sample(sorted(CLOUDFRONT_VARIANTS), rng.randint(2, 3))
+        changes.append({name: rng.choice(CLOUDFRONT_VARIANTS[name]) for name in chosen})
+    for change in changes:
+        lines += [header, line(), line(**change), line()]
+    for day in CLOUDFRONT_VARIANTS["date"]:
+        lines += [header, *(line(date=day, time=time) for time in ("00:00:00", "10:00:00"))]
+    lines += [header, line()[:-5], line() + "\textra", "", "\r", line()]
+    lines += ["#Fields: date time c-ip", line()]  # an unusable #Fields line
+    custom = ["time", "x-edge-location", "date", "c-ip", "cs-method", "cs-uri-stem", "sc-status",
+              "asn", "cs(Referer)"]  # fmt: skip
+    lines.append("#Fields: " + " ".join(custom))
+    lines += ["\t".join({**rows[0], "asn": "7922"}.get(name, "-") for name in custom)] * 2
+    data = ("\n".join(lines) + "\n").encode() + b"2026-04-21\t10:00:00\t\xff\xfe\n"
+    path = tmp_path / "input" / "E2M8T6S9SM3OQY.2026-04-21-10.variants.gz"
+    path.parent.mkdir()
+    path.write_bytes(gzip.compress(data))
+    reference, fast = ingest_both(tmp_path, "cloudfront", [path])
+    assert_same(reference, fast)
+    assert reference["report"]["landed"] > 500
+    assert reference["report"]["quarantined"] > 200
+    assert reference["report"]["duplicates"] > 0
+
+
+@pytest.mark.parametrize("layout", ["whole_file", "utf8_error"])
+def test_cloudfront_many_lines_each_layout(tmp_path, layout):
+    """Many clean lines in a run: the column-at-a-time conversions, not only fallbacks."""
+    names, rows = _cloudfront_lines()
+    body = [
+        "\t".join({**row, "x-edge-request-id": f"REQ{number:053d}"}.values())
+        for number, row in enumerate(rows * 50)
+    ]
+    data = ("#Version: 1.0\n#Fields: " + " ".join(names) + "\n" + "\n".join(body)).encode()
+    if layout == "utf8_error":
+        data += b"\n2026-04-21\t10:00:00\t\xff\n"
+    path = tmp_path / "input" / "clean.log"
+    path.parent.mkdir()
+    path.write_bytes(data)
+    reference, fast = ingest_both(tmp_path, "cloudfront", [path])
+    assert_same(reference, fast)
+    assert reference["report"]["landed"] >= len(body) // 2
+
+
+def test_cloudfront_crash_on_a_value_is_the_same_either_way(tmp_path):
+    """A value both paths cannot handle fails the same way; here, none is left."""
+    names, rows = _cloudfront_lines()
+    for name, value in (("time-taken", "inf"), ("sc-bytes", "\u00b2"), ("time-taken", "1e999")):
+        text = "#Fields: " + " ".join(names) + "\n" + "\t".join({**rows[0], name: value}.values())
+        path = tmp_path / "input" / f"{name}-{len(value)}.log"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text + "\n")
+        reference, fast = ingest_both(tmp_path / path.name, "cloudfront", [path])
+        assert_same(reference, fast)
+        assert reference["report"]["quarantined"] == 1

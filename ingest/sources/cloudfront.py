@@ -36,6 +36,7 @@ from ingest.records import (
     INVALID_FORMAT,
     INVALID_TYPE,
     MISSING_FIELD,
+    OUT_OF_RANGE,
     SCHEMA_VERSION,
     IngestContext,
     Landed,
@@ -82,6 +83,7 @@ DROPPED = frozenset(
 )  # fmt: skip
 REQUIRED = ("date", "time", "x-edge-location", "c-ip", "cs-method", "cs-uri-stem", "sc-status")
 INTEGER_COLUMNS = frozenset({"bytes_sent", "bytes_received", "status", "content_length"})
+MAX_BIGINT = 2**63 - 1  # Bronze's type for them
 SECONDS_COLUMNS = {"time_taken": "time_taken_ms", "time_to_first_byte": "time_to_first_byte_ms"}
 LANDED_AS = {**SECONDS_COLUMNS, "referer": "referer_host"}  # columns transformed on the way in
 IPV4 = re.compile(r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}")
@@ -261,11 +263,15 @@ def _landed(
     for column in INTEGER_COLUMNS:
         value = fields.get(column)
         if value is not None:
-            if not value.isdigit():
+            if not value.isdecimal():  # what int() reads (isdigit() takes "²" too)
                 name = LOG_FIELD[column]
                 message = f"field {name!r} must be a whole number, got {value[:40]!r}"
                 raise RecordError(INVALID_TYPE, name, message)
             fields[column] = int(value)
+            if fields[column] > MAX_BIGINT:
+                name = LOG_FIELD[column]
+                message = f"field {name!r} is {len(value)} digits long, over a bigint"
+                raise RecordError(OUT_OF_RANGE, name, message)
     for seconds, millis in SECONDS_COLUMNS.items():
         if seconds in fields:
             value = fields.pop(seconds)
@@ -302,7 +308,7 @@ def _landed(
 def _milliseconds(value: str, column: str) -> int:
     try:
         return round(float(value) * 1000)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: "inf", "1e999"
         raise RecordError(
             INVALID_TYPE, column, f"field {column!r} must be seconds, got {value[:40]!r}"
         ) from None
@@ -561,7 +567,8 @@ def _text(column: Sequence[str]) -> list[str | None]:
 
 def _whole_numbers(column: Sequence[str], by_value: Callable) -> list[Any]:
     joined = "".join(column)
-    if joined.isdigit() and joined.isascii() and all(column):  # all plain whole numbers
+    # All plain whole numbers of at most 18 digits: all below a bigint's limit.
+    if joined.isdigit() and joined.isascii() and all(column) and max(map(len, column)) <= 18:
         return list(map(int, column))
     return by_value(column, _whole_number)
 
@@ -569,7 +576,9 @@ def _whole_numbers(column: Sequence[str], by_value: Callable) -> list[Any]:
 def _whole_number(value: str) -> int | _Broken | None:
     if value == "-" or not value:
         return None
-    return int(value) if value.isdigit() and value.isascii() else BROKEN
+    if value.isdigit() and value.isascii() and int(value) <= MAX_BIGINT:
+        return int(value)
+    return BROKEN
 
 
 def _milliseconds_of(column: Sequence[str], name: str, by_value: Callable) -> list[Any]:
