@@ -19,7 +19,6 @@ reported by name and not landed.
 from __future__ import annotations
 
 import functools
-import hashlib
 import ipaddress
 import itertools
 import operator
@@ -44,6 +43,7 @@ from ingest.records import (
     RecordError,
     Rejected,
     envelope,
+    event_ids,
 )
 from ingest.validate import EARLIEST_EVENT, check_event_time
 
@@ -520,7 +520,7 @@ def _land_run(
         ]
     else:
         natural_keys = [line for _, line in lines]
-    keys = _event_ids(natural_keys)
+    keys = event_ids(NAME, natural_keys)
     events = list(
         itertools.starmap(
             plan.line,
@@ -626,13 +626,3 @@ def _classes(
         if raw not in agent_of:
             agent_of[raw] = agents.classify(raw or "")
     return list(map(agent_of.__getitem__, raw_agents))
-
-
-_ID_PREFIX = NAME.encode() + b"\x1f"
-
-
-def _event_ids(natural_keys: list[str]) -> list[str]:
-    """``event_id(NAME, key)`` of each key, in C from end to end."""
-    hashes = map(hashlib.sha256, map(_ID_PREFIX.__add__, map(str.encode, natural_keys)))
-    hexes = map(operator.methodcaller("hexdigest"), hashes)
-    return list(map(operator.itemgetter(slice(32)), hexes))

@@ -16,9 +16,10 @@ the record with the precise rule.
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import json
 from collections.abc import Iterator
+from operator import attrgetter, itemgetter
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -36,6 +37,7 @@ from ingest.records import (
     RecordError,
     Rejected,
     envelope,
+    event_ids,
 )
 
 NAME = "lambda_emf"
@@ -354,11 +356,16 @@ class _BronzeTurn(Struct, gc=False):
     request_id: str | None
 
 
+# _Turn's fields that follow the envelope in _BronzeTurn, in its order.
+_TURN_FIELDS = (
+    "model_id", "route", "uid", "cid", "turn_index", "latency_ms", "tokens_in", "tokens_out",
+    "tokens_cache_read", "tokens_cache_write", "cost_usd", "region", "device", "crisis_flag",
+    "request_id",
+)  # fmt: skip
+_TIMESTAMP = attrgetter("aws.Timestamp")
 _decode_payload = msgspec.json.Decoder(_Payload).decode
 _decode_turn = msgspec.json.Decoder(_Turn).decode
 _encode = msgspec.json.Encoder().encode
-# event_id(NAME, message) is sha256(NAME, 0x1f, message)[:32]: hash the prefix once.
-_EVENT_ID_PREFIX = hashlib.sha256(NAME.encode() + b"\x1f")
 
 
 def land(data: bytes, context: IngestContext, landing: Landing) -> None:
@@ -376,16 +383,16 @@ def land(data: bytes, context: IngestContext, landing: Landing) -> None:
                     landing.add(item)
                 return
 
-    received_at, from_millis = context.received_at, context.utc.from_millis
-    # to_landed's window, in milliseconds: the bounds are whole milliseconds.
+    # First the records in file order: the index of each turn taken whole, or the
+    # reference's item for each other record.
     earliest, latest = -(-v.EARLIEST_EVENT_MICROS // 1000), context.latest_event_micros // 1000
-    seen, valid_ids, is_hex_id = landing.seen, set(), v.SHA256_HEX.fullmatch
-    rows, current_partition = None, None
-    taken = duplicates = 0
+    valid_ids, is_hex_id = set(), v.SHA256_HEX.fullmatch
+    turns: list[_Turn] = []
+    messages: list[str] = []
+    in_order: list[int | Landed | Rejected] = []
     for number, (payload, piece) in enumerate(zip(payloads, pieces, strict=True), start=1):
         if type(payload) is not _Payload:
-            for item in parse_payload(number, payload, piece, context):
-                landing.add(item)
+            in_order.extend(parse_payload(number, payload, piece, context))
             continue
         if payload.messageType == "CONTROL_MESSAGE":
             continue
@@ -395,51 +402,50 @@ def land(data: bytes, context: IngestContext, landing: Landing) -> None:
                 turn = _decode_turn(message)
             except msgspec.DecodeError:
                 turn = None
-            if turn is None or not earliest <= turn.aws.Timestamp <= latest:
-                landing.add(parse_message(message, f"payload {number}", index, context))
-                continue
-            uid, cid = turn.uid, turn.cid
-            if uid not in valid_ids or cid not in valid_ids:
-                if not (is_hex_id(uid) and is_hex_id(cid)):
-                    landing.add(parse_message(message, f"payload {number}", index, context))
+            if turn is not None and earliest <= turn.aws.Timestamp <= latest:
+                uid, cid = turn.uid, turn.cid
+                if (uid in valid_ids and cid in valid_ids) or (is_hex_id(uid) and is_hex_id(cid)):
+                    valid_ids.update((uid, cid))
+                    in_order.append(len(turns))
+                    turns.append(turn)
+                    messages.append(message)
                     continue
-                valid_ids.update((uid, cid))
-            taken += 1
-            hashed = _EVENT_ID_PREFIX.copy()
-            hashed.update(message.encode())
-            key = hashed.hexdigest()[:32]
-            if key in seen:
-                duplicates += 1
-                continue
-            seen.add(key)
-            event_at, partition = from_millis(turn.aws.Timestamp)
-            if partition is not current_partition:
-                rows, current_partition = landing.rows_for(NAME, partition), partition
-            rows.append(
-                _encode(
-                    _BronzeTurn(
-                        key,
-                        NAME,
-                        event_at,
-                        received_at,
-                        SCHEMA_VERSION,
-                        turn.model_id,
-                        turn.route,
-                        uid,
-                        cid,
-                        turn.turn_index,
-                        turn.latency_ms,
-                        turn.tokens_in,
-                        turn.tokens_out,
-                        turn.tokens_cache_read,
-                        turn.tokens_cache_write,
-                        turn.cost_usd,
-                        turn.region,
-                        turn.device,
-                        turn.crisis_flag,
-                        turn.request_id,
-                    )
-                )
-            )
-    landing.read += taken
+            in_order.append(parse_message(message, f"payload {number}", index, context))
+
+    # Then the Bronze line of every turn taken whole, a column at a time.
+    keys = event_ids(NAME, messages)
+    stamps = list(map(context.utc.from_millis, map(_TIMESTAMP, turns)))
+    events = list(
+        itertools.starmap(
+            _BronzeTurn,
+            zip(  # repeat() is endless; every other column has a value for each turn
+                keys,
+                itertools.repeat(NAME),
+                map(itemgetter(0), stamps),
+                itertools.repeat(context.received_at),
+                itertools.repeat(SCHEMA_VERSION),
+                *(map(attrgetter(name), turns) for name in _TURN_FIELDS),
+                strict=False,
+            ),
+        )
+    )
+
+    # Last, land them in file order: the same duplicates, the same lines in each object.
+    seen, rows_for = landing.seen, landing.rows_for
+    current_partition, rows = None, []
+    duplicates = 0
+    for entry in in_order:
+        if type(entry) is not int:
+            landing.add(entry)
+            continue
+        key = keys[entry]
+        if key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
+        partition = stamps[entry][1]
+        if partition != current_partition:
+            rows, current_partition = rows_for(NAME, partition), partition
+        rows.append(_encode(events[entry]))
+    landing.read += len(turns)
     landing.duplicates += duplicates
