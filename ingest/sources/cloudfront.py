@@ -350,7 +350,9 @@ def _default_agents() -> UserAgentClassifier:
 # header column by column: each column's distinct values are converted and checked
 # once (a log file repeats the same addresses, user agents, edges, statuses and
 # referers on line after line) and mapped back onto the lines by dict lookups in
-# C. Per line there remains only the event id, the duplicate check and encoding.
+# C. Columns that are all plain numbers or plain times of day, the usual case, are
+# recognised in one pass over the joined column and converted whole. Per line
+# there remains only the duplicate check and the encoding.
 #
 # A line is taken whole only when every rule the reference applies to it passes.
 # A value that breaks a rule, or that makes a conversion fail in any way, marks

@@ -243,8 +243,9 @@ def to_landed(turn: Any, message: str, context: IngestContext) -> Landed:
 # The reference parser spends most of its time building Python objects: a dict
 # per payload, per log event and per turn (with the EMF metric declarations
 # inside it), then a Landed item per record. `land` decodes with msgspec into
-# the typed structs below, which keep only what Bronze needs, and appends each
-# finished Bronze line to the landing. It takes a record whole only where the
+# the typed structs below, which keep only what Bronze needs; then computes the
+# event ids and builds the Bronze structs a column at a time, with maps in C;
+# then lands the records in file order. It takes a record whole only where the
 # reference would land it unchanged, and hands everything else to the reference:
 #
 # - The structs accept a subset of what orjson accepts, with the same values.
@@ -270,7 +271,7 @@ Count = Annotated[int, Meta(ge=0, le=MAX_TOKENS)]
 Sha256Hex = Annotated[str, Meta(min_length=64, max_length=64)]  # lowercase hex: in land()
 
 
-def _text(max_length: int) -> Any:
+def _nonempty_text(max_length: int) -> Any:
     return Annotated[str, Meta(min_length=1, max_length=max_length)]
 
 
@@ -314,8 +315,8 @@ class _Aws(Struct, forbid_unknown_fields=True, gc=False):
 
 class _Turn(Struct, forbid_unknown_fields=True, gc=False):
     aws: _Aws = msgspec.field(name="_aws")
-    model_id: _text(200)
-    route: _text(200)
+    model_id: _nonempty_text(200)
+    route: _nonempty_text(200)
     uid: Sha256Hex
     cid: Sha256Hex
     turn_index: Annotated[int, Meta(ge=0, le=100_000)]
@@ -325,10 +326,10 @@ class _Turn(Struct, forbid_unknown_fields=True, gc=False):
     tokens_cache_read: Count = 0
     tokens_cache_write: Count = 0
     cost_usd: Annotated[float, Meta(ge=0, lt=1e16)] | None = None
-    region: _text(64) | None = None
-    device: _text(64) | None = None
+    region: _nonempty_text(64) | None = None
+    device: _nonempty_text(64) | None = None
     crisis_flag: Literal["none", "low", "medium", "high"] | None = None
-    request_id: _text(128) | None = None
+    request_id: _nonempty_text(128) | None = None
 
 
 class _BronzeTurn(Struct, gc=False):
@@ -369,7 +370,7 @@ _encode = msgspec.json.Encoder().encode
 
 
 def land(data: bytes, context: IngestContext, landing: Landing) -> None:
-    """Land a file as ``parse`` would, without a Python object per field or record."""
+    """Land a file as ``parse`` would, with typed structs instead of dicts and items."""
     pieces = split_documents(data)
     payloads: list[_Payload | Any] = []
     for piece in pieces:
