@@ -439,3 +439,13 @@ def test_cloudfront_crash_on_a_value_is_the_same_either_way(tmp_path):
         reference, fast = ingest_both(tmp_path / path.name, "cloudfront", [path])
         assert_same(reference, fast)
         assert reference["report"]["quarantined"] == 1
+
+
+def test_cloudfront_redelivery_across_files_is_a_duplicate_either_way(tmp_path):
+    source = CLOUDFRONT / "E1Q2W3E4R5T6Y7.2026-04-21-11.custom-order.log"
+    again = tmp_path / "input" / "E1Q2W3E4R5T6Y7.2026-04-21-11.again.log"
+    again.parent.mkdir()
+    again.write_bytes(source.read_bytes())
+    reference, fast = ingest_both(tmp_path, "cloudfront", [source, again])
+    assert_same(reference, fast)
+    assert reference["report"]["duplicates"] == reference["report"]["landed"] > 0

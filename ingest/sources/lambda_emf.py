@@ -431,6 +431,9 @@ def land(data: bytes, context: IngestContext, landing: Landing) -> None:
         )
     )
 
+    lines = list(map(_encode, events))
+    partitions = list(map(itemgetter(1), stamps))
+
     # Last, land them in file order: the same duplicates, the same lines in each object.
     seen, rows_for = landing.seen, landing.rows_for
     current_partition, rows = None, []
@@ -444,9 +447,9 @@ def land(data: bytes, context: IngestContext, landing: Landing) -> None:
             duplicates += 1
             continue
         seen.add(key)
-        partition = stamps[entry][1]
+        partition = partitions[entry]
         if partition != current_partition:
             rows, current_partition = rows_for(NAME, partition), partition
-        rows.append(_encode(events[entry]))
+        rows.append(lines[entry])
     landing.read += len(turns)
     landing.duplicates += duplicates
