@@ -129,6 +129,12 @@ class Layout:
         self.date_at, self.time_at = index["date"], index["time"]
 
 
+@functools.lru_cache(maxsize=256)
+def _layout(fields: str) -> Layout:
+    """Distributions keep their #Fields line: one Layout serves all their files."""
+    return Layout(fields.split())
+
+
 def _log_blocks(data: bytes) -> Iterator[Rejected | tuple[Layout, list[tuple[int, str]]]]:
     """The file in order: runs of log lines under one #Fields header, as (layout,
     [(line number, text), ...]), and a Rejected for each line that is not UTF-8,
@@ -163,7 +169,7 @@ def _log_blocks(data: bytes) -> Iterator[Rejected | tuple[Layout, list[tuple[int
                     yield layout, run  # type: ignore[misc]
                     run = []
                 try:
-                    layout = Layout(line[len("#Fields:") :].split())
+                    layout = _layout(line[len("#Fields:") :])
                 except RecordError as err:
                     layout = None
                     yield Rejected(f"line {number}", err.reason, err.field, err.message, line)
@@ -376,9 +382,9 @@ BROKEN = _Broken()
 
 
 @functools.lru_cache(maxsize=256)
-def _plan(names: tuple[str, ...]) -> _Plan:
-    """Distributions keep their #Fields line: one plan serves all their files."""
-    return _Plan(Layout(list(names)))
+def _plan(layout: Layout) -> _Plan:
+    """One plan per Layout, and so per #Fields line (see _layout)."""
+    return _Plan(layout)
 
 
 class _Plan:
@@ -441,7 +447,7 @@ def _land_run(
     landing: Landing,
 ) -> None:
     """Land the lines under one #Fields header, column by column."""
-    plan = _plan(tuple(layout.names))
+    plan = _plan(layout)
     count = len(lines)
     rows = [line.split("\t") for _, line in lines]
     refer = {at for at, row in enumerate(rows) if len(row) != plan.width}  # to the reference
@@ -571,11 +577,11 @@ def _land_run(
         landing.unknown_fields[name] += taken - duplicates
 
 
-def _text(column: Sequence[str]) -> list[str | None]:
+def _text(column: Sequence[str]) -> Sequence[str | None]:
     """ "-" and empty mean no value."""
     if "-" in column or "" in column:
         return [None if value == "-" or not value else value for value in column]
-    return list(column)
+    return column
 
 
 def _whole_numbers(column: Sequence[str], by_value: Callable) -> list[Any]:
