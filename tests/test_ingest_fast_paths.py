@@ -428,8 +428,8 @@ def test_cloudfront_many_lines_each_layout(tmp_path, layout):
     assert reference["report"]["landed"] >= len(body) // 2
 
 
-def test_cloudfront_crash_on_a_value_is_the_same_either_way(tmp_path):
-    """A value both paths cannot handle fails the same way; here, none is left."""
+def test_cloudfront_values_that_crashed_the_ingest_are_quarantined_either_way(tmp_path):
+    """A time of "inf" or "1e999" and a byte count of "²" once stopped the whole ingest."""
     names, rows = _cloudfront_lines()
     for name, value in (("time-taken", "inf"), ("sc-bytes", "\u00b2"), ("time-taken", "1e999")):
         text = "#Fields: " + " ".join(names) + "\n" + "\t".join({**rows[0], name: value}.values())
