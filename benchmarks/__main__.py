@@ -1,4 +1,4 @@
-"""python -m benchmarks [ingest] [--out reports/bench.md]"""
+"""python -m benchmarks [ingest] [--out reports/bench.md] [--workdir DIR]"""
 
 from __future__ import annotations
 
@@ -17,13 +17,19 @@ def main() -> None:
         "suites", nargs="*", metavar="SUITE", help=f"any of {', '.join(SUITES)} (default: all)"
     )
     parser.add_argument("--out", type=Path, default=Path("reports/bench.md"))
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path("reports"),
+        help="where the sample and the lakes are written, then removed (default: reports/)",
+    )
     args = parser.parse_args()
     sections = []
     unknown = [name for name in args.suites if name not in SUITES]
     if unknown:
         parser.error(f"unknown suite {unknown[0]!r}; suites are {', '.join(SUITES)}")
     for name in args.suites or list(SUITES):
-        section = SUITES[name]()
+        section = SUITES[name](workdir=args.workdir)
         show(section)
         sections.append(section)
     write(sections, args.out)

@@ -49,6 +49,10 @@ class LocalLake:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).absolute()
         self.url = str(self.root)
+        # Folders already checked and created by write_bytes: an ingest writes
+        # thousands of objects into a few hundred folders, and resolving every
+        # path again costs a system call per path component.
+        self._folders: dict[str, str] = {}
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -56,15 +60,30 @@ class LocalLake:
             raise LakeError(f"key {key!r} points outside the lake {self.root}")
         return path
 
+    def _folder(self, folder: str) -> str:
+        known = self._folders.get(folder)
+        if known is None:
+            path = self._path(folder) if folder else self.root.resolve()
+            path.mkdir(parents=True, exist_ok=True)
+            known = self._folders[folder] = str(path)
+        return known
+
     def write_bytes(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        folder, _, name = key.rpartition("/")
+        if name in ("", ".", ".."):
+            raise LakeError(f"key {key!r} does not name an object")
+        parent = self._folder(folder)
         # Write next to the target and rename: readers never see half a file.
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=parent)
+        except FileNotFoundError:  # the folder was removed since: make it again
+            self._folders.pop(folder, None)
+            parent = self._folder(folder)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            os.replace(tmp, path)
+            os.replace(tmp, os.path.join(parent, name))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -95,6 +114,7 @@ class LocalLake:
 
     def delete(self, keys: list[str]) -> int:
         removed = 0
+        self._folders.clear()  # emptied folders are removed below
         for key in keys:
             path = self._path(key)
             if path.is_file():

@@ -5,16 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ingest.records import IngestContext, Landed, Rejected
+from ingest.records import IngestContext, Landed, Landing, Rejected
 from ingest.sources import cloudfront, dynamodb, lambda_emf, partner_telemetry, sentinel
 
 
 @dataclass(frozen=True)
 class Source:
+    """One kind of input.
+
+    ``parse`` is the reference parser: record by record, each record a
+    :class:`Landed` or :class:`Rejected` item. ``land``, where a source has
+    one, is its fast path for whole files: it writes Bronze lines straight into
+    the landing for the records it can take whole, hands every other record to
+    the reference parser, and must leave the landing exactly as feeding it
+    ``parse``'s items would (the tests compare the two on every fixture and on
+    samples full of defects).
+    """
+
     name: str
     description: str
     sniff: Callable[[bytes], str | None]
     parse: Callable[[bytes, IngestContext], Iterator[Landed | Rejected]]
+    land: Callable[[bytes, IngestContext, Landing], None] | None = None
 
 
 SOURCES: dict[str, Source] = {
@@ -25,12 +37,14 @@ SOURCES: dict[str, Source] = {
             "LLM turn logs: CloudWatch Logs subscription payloads of EMF lines",
             lambda_emf.sniff,
             lambda_emf.parse,
+            lambda_emf.land,
         ),
         Source(
             cloudfront.NAME,
             "CloudFront standard access logs (tab-separated, #Fields header)",
             cloudfront.sniff,
             cloudfront.parse,
+            cloudfront.land,
         ),
         Source(
             dynamodb.NAME,
