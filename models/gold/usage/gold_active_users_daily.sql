@@ -28,22 +28,40 @@ days as (
 
 ),
 
+daily as (
+
+    select
+        activity_date,
+        count(*) as dau
+    from user_days
+    group by 1
+
+),
+
+weekly as (
+
+    select * from {{ rolling_active_users('user_days', 'days', 7) }} as weekly_users
+
+),
+
+monthly as (
+
+    select * from {{ rolling_active_users('user_days', 'days', 30) }} as monthly_users
+
+),
+
 rolling as (
 
-    -- each day with the users active in the 30 days up to it
+    -- each day with its active users: on the day, in the 7 and the 30 days up to it
     select
         days.activity_date,
-        count(distinct case when user_days.activity_date = days.activity_date then user_days.user_key end) as dau,
-        count(distinct case
-            when user_days.activity_date >= {{ add_days('days.activity_date', -6) }} then user_days.user_key
-        end) as wau,
-        count(distinct user_days.user_key) as mau
+        daily.dau,
+        weekly.users as wau,
+        monthly.users as mau
     from days
-    inner join user_days
-        on
-            user_days.activity_date >= {{ add_days('days.activity_date', -29) }}
-            and user_days.activity_date <= days.activity_date
-    group by 1
+    inner join daily on days.activity_date = daily.activity_date
+    inner join weekly on days.activity_date = weekly.activity_date
+    inner join monthly on days.activity_date = monthly.activity_date
 
 ),
 

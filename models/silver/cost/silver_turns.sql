@@ -23,10 +23,10 @@ prices as (
 
 ),
 
-deduplicated as {{ materialized_cte() }} (
+deduplicated as (
 
     -- a redelivered line has the same event_id; keep the first copy landed
-    select * from {{ first_row_per('bronze_turns', 'event_id', 'received_at') }}
+    select * from {{ first_copy_per_event('bronze_turns') }}
 
 ),
 

@@ -18,7 +18,7 @@ bronze_telemetry as (
 
 deduplicated as (
 
-    select * from {{ first_row_per('bronze_telemetry', 'event_id', 'received_at') }}
+    select * from {{ first_copy_per_event('bronze_telemetry') }}
 
 ),
 

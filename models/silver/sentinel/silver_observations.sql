@@ -22,9 +22,9 @@ prices as (
 
 ),
 
-deduplicated as {{ materialized_cte() }} (
+deduplicated as (
 
-    select * from {{ first_row_per('bronze_observations', 'event_id', 'received_at') }}
+    select * from {{ first_copy_per_event('bronze_observations') }}
 
 ),
 

@@ -19,7 +19,7 @@ bronze_requests as (
 
 deduplicated as (
 
-    select * from {{ first_row_per('bronze_requests', 'event_id', 'received_at') }}
+    select * from {{ first_copy_per_event('bronze_requests') }}
 
 ),
 
