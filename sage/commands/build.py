@@ -1,10 +1,12 @@
-"""sage build: dbt build (seeds, models, tests) on the chosen target."""
+"""sage build: dbt build (seeds, models, tests) on the chosen target, then the PII guard."""
 
 from __future__ import annotations
 
 import argparse
 
+from privacy.guard import DEFAULT_MAX_ROWS
 from privacy.pseudonym import PepperError, pepper_from_env
+from sage.commands import guard as guard_command
 from sage.commands import pricing
 from sage.commands.common import EXIT_OK, CommandError, add_location_flags, settings_from
 from sage.config import Settings
@@ -14,10 +16,13 @@ from sage.dbt import DbtFailed, run_dbt
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "build",
-        help="dbt build: load the price list, build Bronze/Silver/Gold, run every test",
-        description="Runs `dbt build` on the target (DuckDB by default). Needs SAGE_PEPPER, "
-        "the secret key of the pseudonyms (or SAGE_DEMO=1 for sample data).",
+        help="dbt build: load the price list, build Bronze/Silver/Gold, run every test; "
+        "then the PII guard",
+        description="Runs `dbt build` on the target (DuckDB by default), then the PII guard "
+        "(`sage guard`); exit status 1 if either fails. Needs SAGE_PEPPER, the secret key of "
+        "the pseudonyms (or SAGE_DEMO=1 for sample data).",
     )
+    guard_command.add_guard_flags(parser)
     parser.add_argument(
         "--full-refresh", action="store_true", help="rebuild incremental models from all of Bronze"
     )
@@ -27,7 +32,12 @@ def register(subparsers) -> None:
 
 
 def build(
-    settings: Settings, *, full_refresh: bool = False, select: list[str] | None = None
+    settings: Settings,
+    *,
+    full_refresh: bool = False,
+    select: list[str] | None = None,
+    guard_report: str | None = guard_command.DEFAULT_REPORT,
+    guard_max_rows: int = DEFAULT_MAX_ROWS,
 ) -> None:
     try:
         pepper_from_env()
@@ -42,10 +52,19 @@ def build(
     try:
         result = run_dbt(args, settings)
     except DbtFailed as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(
+            f"{exc} (if a privacy test failed, `sage guard` names the table, column and rule)"
+        ) from None
     pricing.warn_unpriced_turns(settings, result)
+    guard_command.guard(settings, report_path=guard_report, max_rows=guard_max_rows)
 
 
 def run(args: argparse.Namespace) -> int:
-    build(settings_from(args), full_refresh=args.full_refresh, select=args.select)
+    build(
+        settings_from(args),
+        full_refresh=args.full_refresh,
+        select=args.select,
+        guard_report=args.report,
+        guard_max_rows=args.max_rows,
+    )
     return EXIT_OK
