@@ -6,10 +6,20 @@ import argparse
 import sys
 
 from sage import __version__
-from sage.commands import audit, build, demo, generate, guard, ingest, pricing, summary
+from sage.commands import (
+    audit,
+    build,
+    demo,
+    generate,
+    guard,
+    ingest,
+    pricing,
+    retention,
+    summary,
+)
 from sage.commands.common import CommandError, warn
 
-COMMANDS = [generate, ingest, build, guard, summary, demo, pricing, audit]
+COMMANDS = [generate, ingest, build, guard, summary, demo, pricing, retention, audit]
 
 
 def parser() -> argparse.ArgumentParser:
