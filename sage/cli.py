@@ -10,6 +10,7 @@ from sage.commands import (
     audit,
     build,
     demo,
+    erase,
     generate,
     guard,
     ingest,
@@ -19,7 +20,7 @@ from sage.commands import (
 )
 from sage.commands.common import CommandError, warn
 
-COMMANDS = [generate, ingest, build, guard, summary, demo, pricing, retention, audit]
+COMMANDS = [generate, ingest, build, guard, summary, demo, pricing, retention, erase, audit]
 
 
 def parser() -> argparse.ArgumentParser:
