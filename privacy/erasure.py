@@ -207,9 +207,15 @@ def resolve(
     as_hash_key = pseudonymise(value, pepper)
     if as_key in erased or as_hash_key in erased:
         if as_key in erased:
-            return Subject(as_key, None, None, "pseudonym", "a pseudonymous id in the ledger")
+            return Subject(
+                as_key,
+                lookup.app_hash_of(as_key, pepper),  # None once Bronze holds nothing of them
+                None,
+                "pseudonym",
+                "a pseudonymous id in the erasure ledger",
+            )
         return Subject(
-            as_hash_key, value, None, "app-hash", "the app's sha256 of an id in the ledger"
+            as_hash_key, value, None, "app-hash", "the app's sha256 of an id in the erasure ledger"
         )
     key_found = any(lookup.rows(as_key).values()) or lookup.app_hash_of(as_key, pepper) is not None
     hash_found = value in lookup.app_hashes() or any(lookup.rows(as_hash_key).values())
@@ -361,7 +367,7 @@ class Erasure:
             rebuilt = self.rebuild_gold()
             self.mark("gold", rows=gold_rows, rebuilt=rebuilt)
             self.say(
-                f"  gold     {sum(gold_rows.values()):,} rows of the user; "
+                f"  gold     {sum(gold_rows.values()):,} row(s) of the user; "
                 f"{len(rebuilt)} tables rebuilt from Silver"
             )
         if not self.done("bronze"):

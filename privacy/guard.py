@@ -512,9 +512,11 @@ def validate_table(
         checks += _run_and_explain(
             context, source, f"{table.label}[{name}]", elements, element_suite, {name: kind}, rules
         )
+    # Findings carry the kind the allow-list declares (text in a number column is
+    # checked as a code, but reported as the number column it is).
     for check in checks:
-        if check.column is not None and check.column not in allowed:
-            check.kind = "unlisted"
+        if check.column is not None:
+            check.kind = allowed.get(check.column, "unlisted")
     return checks
 
 

@@ -16,25 +16,26 @@
 {% set allowlist_yaml %}
 # What personal data looks like. A value breaks a rule when the expression is
 # found anywhere in it. The syntax is the one RE2 (DuckDB), Trino (Athena) and
-# Python share: no look-arounds, no back-references, no named classes. They lean
-# broad: a false alarm costs a look, a miss costs a leak.
+# Python share: no look-arounds, no back-references, no named classes, and groups
+# that do not capture, (?:...). They lean broad: a false alarm costs a look, a
+# miss costs a leak.
 patterns:
-  email: '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}'
+  email: '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}'
   # (415) 555-0100, 415-555-0100, +44 20 7946 0958, +14155550100; not a bare run
   # of digits (ids, dates and epoch times look the same)
-  phone: '(^|[^0-9A-Za-z+])(\+[0-9]{1,3}[ .-]?)?(\([0-9]{3}\)|[0-9]{3})[ .-][0-9]{3}[ .-][0-9]{4}($|[^0-9A-Za-z])|(^|[^0-9A-Za-z+])\+[0-9]{1,3}([ .-][0-9]{1,5}){2,6}($|[^0-9A-Za-z])|(^|[^0-9A-Za-z+])\+[0-9]{8,15}($|[^0-9A-Za-z])'
+  phone: '(?:^|[^0-9A-Za-z+])(?:\+[0-9]{1,3}[ .-]?)?(?:\([0-9]{3}\)|[0-9]{3})[ .-][0-9]{3}[ .-][0-9]{4}(?:$|[^0-9A-Za-z])|(?:^|[^0-9A-Za-z+])\+[0-9]{1,3}(?:[ .-][0-9]{1,5}){2,6}(?:$|[^0-9A-Za-z])|(?:^|[^0-9A-Za-z+])\+[0-9]{8,15}(?:$|[^0-9A-Za-z])'
   # four octets; not part of a longer dotted number such as a 5-part version
-  ipv4: '(^|[^0-9.])((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])($|[^0-9.])'
+  ipv4: '(?:^|[^0-9.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:$|[^0-9.])'
   # eight groups, or two or more around '::' (a /48 network counts: Silver keeps
   # those only in `network` columns)
-  ipv6: '(^|[^0-9A-Fa-f:])(([0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|([0-9A-Fa-f]{1,4}:){1,7}:|([0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}|([0-9A-Fa-f]{1,4}:){1,5}(:[0-9A-Fa-f]{1,4}){1,2}|([0-9A-Fa-f]{1,4}:){1,4}(:[0-9A-Fa-f]{1,4}){1,3}|([0-9A-Fa-f]{1,4}:){1,3}(:[0-9A-Fa-f]{1,4}){1,4}|([0-9A-Fa-f]{1,4}:){1,2}(:[0-9A-Fa-f]{1,4}){1,5}|[0-9A-Fa-f]{1,4}:(:[0-9A-Fa-f]{1,4}){1,6}|:(:[0-9A-Fa-f]{1,4}){1,7})($|[^0-9A-Fa-f:])'
+  ipv6: '(?:^|[^0-9A-Fa-f:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}|(?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3}|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}|(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}|[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}|:(?::[0-9A-Fa-f]{1,4}){1,7})(?:$|[^0-9A-Fa-f:])'
   # a raw id as the app's tables hold them
   uuid: '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}'
   # a run of 32 or more hex digits: a hashed id (the app's unkeyed sha256, an md5)
   # outside the columns declared to hold one
   hex_id: '[0-9A-Fa-f]{32,}'
   # five or more words, or more than 120 characters: a sentence, not a code
-  free_text: '[^\s]+(\s+[^\s]+){4,}|[\s\S]{121,}'
+  free_text: '[^\s]+(?:\s+[^\s]+){4,}|[\s\S]{121,}'
 
 # The kinds a column can be declared with: the family of its SQL type, and the
 # rules its values must pass. `forbid` lists patterns no value may contain;
@@ -45,6 +46,10 @@ kinds:
     description: a short label or code (model id, route, country, status)
     type: text
     forbid: [email, phone, ipv4, ipv6, uuid, hex_id, free_text]
+  label:
+    description: a fixed label the model's own SQL writes (a panel title, a suppression note); may be a sentence, never personal data
+    type: text
+    forbid: [email, phone, ipv4, ipv6, uuid, hex_id]
   code_list:
     description: a list of short labels (emotion labels); every element is checked as a code
     type: list
@@ -61,7 +66,7 @@ kinds:
   network:
     description: a client network, IPv4 truncated to its /24 or IPv6 to its /48, never an address
     type: text
-    format: '^([0-9]{1,3}\.){3}0/24$|^([0-9a-f]{1,4}:){1,3}:/48$|^::/48$'
+    format: '^(?:[0-9]{1,3}\.){3}0/24$|^(?:[0-9a-f]{1,4}:){1,3}:/48$|^::/48$'
   number:
     description: a number (count, measure, amount, index)
     type: number

@@ -68,7 +68,11 @@ def rebuild_gold(settings: Settings) -> list[str]:
         result = run_dbt(["run", "--select", "tag:gold", "--full-refresh"], settings, quiet=True)
     except DbtFailed as exc:
         raise ErasureError(f"rebuilding Gold failed: {exc}") from None
-    return sorted(f"gold.{item.node.alias}" for item in result.result.results)
+    return sorted(
+        f"gold.{item.node.alias}"
+        for item in result.result.results
+        if item.node.resource_type == "model"
+    )
 
 
 def describe(receipt: Receipt, location: str) -> str:
@@ -81,15 +85,15 @@ def describe(receipt: Receipt, location: str) -> str:
         "  removed",
     ]
     for label, count in sorted(data["removed"]["silver_rows"].items()):
-        lines.append(f"    {label:<34} {count:>8,} rows")
+        lines.append(f"    {label:<34} {count:>8,} {'row' if count == 1 else 'rows'}")
     for label, count in sorted(data["removed"]["gold_rows"].items()):
-        lines.append(f"    {label:<34} {count:>8,} rows")
+        lines.append(f"    {label:<34} {count:>8,} {'row' if count == 1 else 'rows'}")
     rebuilt = receipt.steps.get("gold", {}).get("rebuilt", [])
     if rebuilt:
         lines.append(f"    Gold rebuilt from Silver: {', '.join(rebuilt)}")
     bronze = data["removed"]["bronze"]
     for label, count in sorted(bronze.get("lines_removed", {}).items()):
-        lines.append(f"    {label:<34} {count:>8,} lines")
+        lines.append(f"    {label:<34} {count:>8,} {'line' if count == 1 else 'lines'}")
     if bronze:
         lines.append(
             f"    lake objects: {bronze['objects_rewritten']:,} rewritten, "
