@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     timings.append(("ingest", time.monotonic() - started))
 
     started = time.monotonic()
-    build_command.build(settings, full_refresh=True)
+    # The demo's lake was just replaced, so Silver is rebuilt from it as well.
+    build_command.build(settings, full_refresh=True, rebuild_silver=True)
     timings.append(("dbt build", time.monotonic() - started))
 
     say()
