@@ -79,18 +79,24 @@ def gold_state(connection) -> dict:
     return {
         "summary": connection.execute(
             "select users, turns, conversations, unpriced_turns, total_cost_usd "
-            "from innerverse_gold.cost_summary"
+            "from innerverse_gold.cost_summary where window_name = 'all time'"
         ).fetchone(),
-        "daily": {
-            (day, model): (users, turns, cost)
-            for day, model, users, turns, cost in connection.execute(
-                "select turn_date, model_id, users, turns, cost_usd "
-                "from innerverse_gold.cost_daily_by_model"
-            ).fetchall()
+        **{
+            f"daily_by_{dimension}": {
+                (day, value): (users, turns, cost)
+                for day, value, users, turns, cost in connection.execute(
+                    f"select turn_date, {column}, users, turns, cost_usd "
+                    f"from innerverse_gold.cost_daily_by_{dimension}"
+                ).fetchall()
+            }
+            for dimension, column in (("model", "model_id"), ("route", "route"))
         },
         "user_cost": {
             row[0]: row[1:]
-            for row in connection.execute("select * from innerverse_gold.user_cost").fetchall()
+            for row in connection.execute(
+                "select user_key, turns, conversations, cost_usd from innerverse_gold.user_cost "
+                "where window_name = 'all time'"
+            ).fetchall()
         },
     }
 
@@ -120,7 +126,7 @@ class Erased:
     app_hash: str
     before_gold: dict
     after_gold: dict
-    own_turns: list[tuple]  # (turn_date, model_id, cost_usd, is_priced, conversation_key)
+    own_turns: list[tuple]  # (turn_date, model_id, cost_usd, is_priced, conversation_key, route)
     before_rows: dict[str, int]
     before_lines: list[dict]
     output: str
@@ -143,7 +149,7 @@ def erased(built: Built, tmp_path_factory) -> Erased:
     user_key = sorted(key for (key,) in candidates if key in keys and key in by_key)[0]
     raw_id = by_key[user_key]
     own_turns = connection.execute(
-        "select turn_date, model_id, cost_usd, is_priced, conversation_key "
+        "select turn_date, model_id, cost_usd, is_priced, conversation_key, route "
         "from innerverse_silver.turns where user_key = ?",
         [user_key],
     ).fetchall()
@@ -171,7 +177,7 @@ def erased(built: Built, tmp_path_factory) -> Erased:
 
 
 def test_no_row_of_the_user_is_left_in_silver_or_gold(erased: Erased):
-    assert erased.before_rows["silver.turns"] > 0 and erased.before_rows["gold.user_cost"] == 1
+    assert erased.before_rows["silver.turns"] > 0 and erased.before_rows["gold.user_cost"] > 0
     assert erased.before_rows["silver.feedback"] > 0
     assert set(user_rows(erased.settings, erased.user_key).values()) == {0}
 
@@ -188,21 +194,25 @@ def test_every_aggregate_changes_by_exactly_the_users_share(erased: Erased):
         unpriced - sum(1 for row in turns if not row[3]),
         total_cost - cost,
     )
-    # per day and model: one user fewer where they were active, their turns and cost less
-    mine: dict[tuple, list] = {}
-    for day, model, turn_cost, _, _ in turns:
-        entry = mine.setdefault((day, model), [0, Decimal(0)])
-        entry[0] += 1
-        entry[1] += Decimal(str(turn_cost)) if turn_cost is not None else 0
-    expected = {}
-    for key, (users_then, turns_then, cost_then) in before["daily"].items():
-        if key in mine:
-            if turns_then == mine[key][0]:
-                continue  # only this user's turns that day on that model: the row goes
-            expected[key] = (users_then - 1, turns_then - mine[key][0], cost_then - mine[key][1])
-        else:
-            expected[key] = (users_then, turns_then, cost_then)
-    assert after["daily"] == expected
+    # per day and model, per day and route: one user fewer where they were active, their
+    # turns and their cost less; a row only they made goes
+    for dimension, column in (("model", 1), ("route", 5)):
+        mine: dict[tuple, list] = {}
+        for row in turns:
+            entry = mine.setdefault((row[0], row[column]), [0, Decimal(0)])
+            entry[0] += 1
+            entry[1] += Decimal(str(row[2])) if row[2] is not None else 0
+        expected = {}
+        for key, (users_then, turns_then, cost_then) in before[f"daily_by_{dimension}"].items():
+            if key not in mine:
+                expected[key] = (users_then, turns_then, cost_then)
+            elif turns_then != mine[key][0]:
+                expected[key] = (
+                    users_then - 1,
+                    turns_then - mine[key][0],
+                    cost_then - mine[key][1],
+                )
+        assert mine and after[f"daily_by_{dimension}"] == expected, dimension
     # everyone else's per-user cost is untouched
     others = {k: v for k, v in before["user_cost"].items() if k != erased.user_key}
     assert after["user_cost"] == others
@@ -236,7 +246,10 @@ def test_the_receipt_and_the_ledger(erased: Erased):
     assert receipt["removed"]["silver_rows"] == {
         label: count for label, count in erased.before_rows.items() if label.startswith("silver.")
     }
-    assert receipt["removed"]["gold_rows"] == {"gold.user_cost": 1}
+    assert receipt["removed"]["gold_rows"] == {
+        label: count for label, count in erased.before_rows.items() if label.startswith("gold.")
+    }
+    assert receipt["removed"]["gold_rows"]["gold.user_cost"] > 0
     expected: dict[str, int] = {}
     for line in their_lines(erased.before_lines, erased.app_hash)[1]:
         table = f"bronze/{line['source']}"
@@ -274,7 +287,8 @@ def test_a_build_keeps_erased_users_out_and_an_interrupted_request_resumes(
     lake = open_lake(settings.lake)
     connection = duckdb.connect(settings.warehouse, read_only=True)
     second = connection.execute(
-        "select user_key from innerverse_gold.user_cost order by turns desc limit 1"
+        "select user_key from innerverse_gold.user_cost where window_name = 'all time' "
+        "order by turns desc limit 1"
     ).fetchone()[0]
     connection.close()
     assert sum(user_rows(settings, second).values()) > 0
@@ -304,8 +318,15 @@ def test_a_build_keeps_erased_users_out_and_an_interrupted_request_resumes(
     assert not [line for line in bronze_lines(Path(settings.lake)) if line.get("uid") == app_hash]
     assert [e.user_key for e in read_ledger(lake)] == [erased.user_key, second]
 
-    # A full refresh rebuilds Silver from Bronze: neither user comes back.
-    run_dbt(["run", "--full-refresh", "--select", "tag:silver", "tag:gold"], settings, quiet=True)
+    # Silver rebuilt from Bronze (a backfill), and Gold from Silver: neither user comes back.
+    run_dbt(
+        [
+            "run", "--full-refresh", "--vars", "{rebuild_silver_from_bronze: true}",
+            "--select", "tag:silver", "tag:gold",
+        ],
+        settings,
+        quiet=True,
+    )  # fmt: skip
     assert set(user_rows(settings, erased.user_key).values()) == {0}
     assert set(user_rows(settings, second).values()) == {0}
     connection = duckdb.connect(settings.warehouse, read_only=True)

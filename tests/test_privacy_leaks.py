@@ -66,7 +66,7 @@ def leaky(built: Built, tmp_path_factory):
         f"update innerverse_silver.users set user_key = '{app_hash}' "
         "where user_key = (select min(user_key) from innerverse_silver.users)",
         f"update innerverse_gold.user_cost set user_key = '{RAW_USER_ID}' "
-        "where user_key = (select min(user_key) from innerverse_gold.user_cost)",
+        "where rowid = (select min(rowid) from innerverse_gold.user_cost)",
         "alter table innerverse_silver.feedback alter rating type varchar",
         f"update innerverse_silver.feedback set rating = '{COMMENT}' "
         "where feedback_key = (select min(feedback_key) from innerverse_silver.feedback)",

@@ -167,6 +167,7 @@ tables:
         cache_read_cost_usd: number
         cache_write_cost_usd: number
         cost_usd: number
+        cost_without_cache_usd: number
         app_reported_cost_usd: number
         turn_at: timestamp
         turn_date: date
@@ -247,6 +248,7 @@ tables:
         cache_write_usd_per_mtok: number
 
   gold:
+    # cost
     cost_daily_by_model:
       columns:
         turn_date: date
@@ -260,8 +262,19 @@ tables:
         tokens_cache_read: number
         tokens_cache_write: number
         cost_usd: number
+    cost_daily_by_route:
+      columns:
+        turn_date: date
+        route: code
+        users: number
+        turns: number
+        unpriced_turns: number
+        cost_usd: number
     cost_summary:
       columns:
+        window_name: code
+        window_start_date: date
+        window_end_date: date
         period_start_at: timestamp
         period_end_at: timestamp
         users: number
@@ -270,12 +283,18 @@ tables:
         unpriced_turns: number
         total_cost_usd: number
         avg_cost_per_user_usd: number
+        avg_cost_ci_low_usd: number
+        avg_cost_ci_high_usd: number
+        avg_cost_ci_method: label
         max_cost_per_user_usd: number
         p50_cost_per_user_usd: number
         p90_cost_per_user_usd: number
         p99_cost_per_user_usd: number
     user_cost:
       columns:
+        window_name: code
+        window_start_date: date
+        window_end_date: date
         user_key: pseudonym
         turns: number
         conversations: number
@@ -288,6 +307,172 @@ tables:
         cost_usd: number
         first_turn_at: timestamp
         last_turn_at: timestamp
+    cache_savings_daily:
+      columns:
+        turn_date: date
+        model_id: code
+        turns: number
+        turns_reading_cache: number
+        tokens_cache_read: number
+        tokens_cache_write: number
+        cost_usd: number
+        cost_without_cache_usd: number
+        savings_usd: number
+    cost_repricing:
+      columns:
+        month_start: date
+        model_id: code
+        current_price_id: code
+        turns: number
+        unpriced_turns: number
+        cost_at_the_time_usd: number
+        cost_at_current_prices_usd: number
+        difference_usd: number
+    latency_daily_by_model:
+      columns:
+        turn_date: date
+        model_id: code
+        turns: number
+        mean_latency_ms: number
+        p50_latency_ms: number
+        p95_latency_ms: number
+        p99_latency_ms: number
+
+    # usage and activity
+    user_daily_activity:
+      columns:
+        activity_date: date
+        user_key: pseudonym
+        device_class: code
+        turns: number
+        conversations: number
+        conversations_started: number
+        unpriced_turns: number
+        crisis_flagged_turns: number
+        tokens_in: number
+        tokens_out: number
+        tokens_cache_read: number
+        tokens_cache_write: number
+        cost_usd: number
+        cost_without_cache_usd: number
+        first_turn_at: timestamp
+        last_turn_at: timestamp
+    active_users_daily:
+      columns:
+        activity_date: date
+        dau: number
+        wau: number
+        mau: number
+        dau_mau_ratio: number
+        new_users: number
+        returning_users: number
+    activity_hourly:
+      columns:
+        activity_date: date
+        hour_of_day: number
+        day_of_week: number
+        turns: number
+        conversations_started: number
+        active_users: number
+    activity_heatmap:
+      columns:
+        day_of_week: number
+        hour_of_day: number
+        days_observed: number
+        turns: number
+        conversations_started: number
+        avg_turns: number
+        avg_active_users: number
+    engagement:
+      columns:
+        window_name: code
+        window_start_date: date
+        window_end_date: date
+        users: number
+        conversations: number
+        turns: number
+        conversations_per_user: number
+        conversations_per_user_ci_low: number
+        conversations_per_user_ci_high: number
+        turns_per_conversation: number
+        turns_per_conversation_ci_low: number
+        turns_per_conversation_ci_high: number
+        median_turns_per_conversation: number
+        ci_method: label
+
+    # published panels: small cells suppressed (macros/stats/suppress_small_cells.sql)
+    demographics_monthly:
+      columns:
+        month_start: date
+        dimension: code
+        value: code  # a country, plan, age band, browser, OS or device class
+        unit: code
+        people: number
+        group_people: number
+        share_of_group: number
+        share_ci_low: number
+        share_ci_high: number
+        share_ci_method: label
+        is_suppressed: boolean
+        suppression_reason: label
+    sentiment_weekly:
+      columns:
+        week_start: date
+        users: number
+        observations: number
+        mean_sentiment: number
+        mean_sentiment_ci_low: number
+        mean_sentiment_ci_high: number
+        ci_method: label
+        is_suppressed: boolean
+        suppression_reason: label
+    emotions_weekly:
+      columns:
+        week_start: date
+        emotion: code
+        users_with_label: number
+        observations_with_label: number
+        share_of_observations: number
+        share_ci_low: number
+        share_ci_high: number
+        share_ci_method: label
+        is_suppressed: boolean
+        suppression_reason: label
+    crisis_weekly:
+      columns:
+        week_start: date
+        crisis_level: code
+        users: number
+        turns: number
+        share_of_turns: number
+        share_ci_low: number
+        share_ci_high: number
+        share_ci_method: label
+        is_suppressed: boolean
+        suppression_reason: label
+    transparency_quarterly:
+      columns:
+        quarter_start: date
+        quarter_first_day: code
+        active_users: number
+        conversations: number
+        turns: number
+        users_flagged: number
+        turns_flagged: number
+        share_of_turns_flagged: number
+        share_ci_low: number
+        share_ci_high: number
+        share_ci_method: label
+        is_suppressed: boolean
+        flags_suppressed: boolean
+        suppression_reason: label
+    transparency_crisis_levels:
+      columns:
+        quarter_start: date
+        crisis_level: code
+        users: number
+        is_suppressed: boolean
+        suppression_reason: label
 {% endset %}
 {{ return(fromyaml(allowlist_yaml)) }}
 {% endmacro %}
