@@ -36,7 +36,6 @@ import orjson
 from ingest.lake import Lake, LakeError
 from ingest.pipeline import gzip_lines
 from privacy import bronze
-from privacy.audit import AuditLog
 from privacy.catalog import Table, layer_tables
 from privacy.pseudonym import pseudonymise, source_hash
 from privacy.retention import BRONZE_DAYS, QUARANTINE_DAYS, delete_statements
@@ -131,7 +130,9 @@ class Lookup:
         self._hashes: set[str] | None = None
 
     def rows(self, user_key: str, layer: str | None = None) -> dict[str, int]:
-        assert HEX64.fullmatch(user_key)
+        """Rows with this key per Silver/Gold table (of ``layer``, when given)."""
+        if not HEX64.fullmatch(user_key):  # it goes into SQL text
+            raise ValueError(f"not a pseudonymous id: {user_key!r}")
         counts = {}
         for table in self.tables:
             if layer and table.layer != layer:
@@ -324,9 +325,8 @@ class Erasure:
     lake: Lake
     subject: Subject
     receipt: Receipt
-    open_warehouse: Callable[..., Any]  # sage.warehouse.open_warehouse, or a stand-in
+    open_warehouse: Callable[..., Any]  # sage.warehouse.open_warehouse
     rebuild_gold: Callable[[], list[str]]  # returns the Gold tables rebuilt
-    audit: AuditLog
     say: Callable[[str], None] = print
 
     def done(self, step: str) -> bool:

@@ -27,6 +27,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from privacy.catalog import Table, identifier, layer_tables
@@ -172,9 +173,7 @@ class GuardReport:
             "notes": self.notes,
         }
 
-    def write(self, path) -> None:
-        from pathlib import Path
-
+    def write(self, path: str | Path) -> None:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
@@ -221,20 +220,20 @@ def bronze_source_ids(
                 continue
             selects.append(f"select {identifier(column)} as source_id from {table.relation}")
     for table in bronze.values():
-        for column in table.columns:
+        for found in table.columns:
             if (
-                column.name.startswith("source_")
-                and column.name.endswith("_id")
-                and (table.name, column.name) not in declared
+                found.name.startswith("source_")
+                and found.name.endswith("_id")
+                and (table.name, found.name) not in declared
             ):
                 checks.append(
                     Check(
                         f"bronze.{table.name}",
-                        column.name,
+                        found.name,
                         None,
                         "source_ids_declared",
                         False,
-                        detail=f"bronze.{table.name}.{column.name} holds source ids but is not in "
+                        detail=f"bronze.{table.name}.{found.name} holds source ids but is not in "
                         "the allow-list's bronze_source_ids: pseudonyms are not compared with it",
                     )
                 )
@@ -527,14 +526,13 @@ def _run_and_explain(
     expectation per pattern, whose results replace the combined one."""
     checks: list[Check] = []
     _run(context, source, label, frame, suite, checks)
-    failing = [c for c in checks if c.rule == PATTERNS_RULE and not c.success and c.column]
+    failing = [c for c in checks if c.rule == PATTERNS_RULE and not c.success]
     if not failing:
         return checks
     per_rule = _Suite()
     for check in failing:
-        _text_rules(
-            per_rule, check.column, kinds[check.column], rules, set(), frame, one_per_rule=True
-        )
+        column = check.column or ""
+        _text_rules(per_rule, column, kinds[column], rules, set(), frame, one_per_rule=True)
     detailed: list[Check] = []
     _run(context, source, f"{label} by rule", frame, per_rule, detailed)
     return [c for c in checks if c not in failing] + detailed

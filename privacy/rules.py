@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML, installed with dbt-core
 
 ALLOWLIST_FILE = Path(__file__).resolve().parent.parent / "macros" / "privacy" / "allowlist.sql"
 _BLOCK = re.compile(r"\{%\s*set allowlist_yaml\s*%\}(.*?)\{%\s*endset\s*%\}", re.DOTALL)

@@ -193,7 +193,6 @@ def run(args: argparse.Namespace) -> int:
         receipt=receipt,
         open_warehouse=open_warehouse,
         rebuild_gold=lambda: rebuild_gold(settings),
-        audit=log,
         say=say,
     )
     try:
