@@ -9,6 +9,7 @@ from sage import __version__
 from sage.commands import (
     audit,
     build,
+    dashboard,
     demo,
     erase,
     generate,
@@ -16,11 +17,25 @@ from sage.commands import (
     ingest,
     pricing,
     retention,
+    serve,
     summary,
 )
 from sage.commands.common import CommandError, warn
 
-COMMANDS = [generate, ingest, build, guard, summary, demo, pricing, retention, erase, audit]
+COMMANDS = [
+    generate,
+    ingest,
+    build,
+    guard,
+    summary,
+    demo,
+    pricing,
+    dashboard,
+    serve,
+    retention,
+    erase,
+    audit,
+]
 
 
 def parser() -> argparse.ArgumentParser:
