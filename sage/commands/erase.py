@@ -180,7 +180,12 @@ def run(args: argparse.Namespace) -> int:
             subject.user_key,
             subject.given_as,
             entry.requested_at,
-            steps={"ledger": {"done_at": timestamp(now()), "object": REQUESTS + entry.request_id}},
+            steps={
+                "ledger": {
+                    "done_at": timestamp(now()),
+                    "object": f"{REQUESTS}{entry.request_id}.ndjson.gz",
+                }
+            },
         )
         receipt.save(lake)
         log.append("ERASURE_REQUESTED", {"request_id": entry.request_id})
