@@ -1,2 +1,2 @@
-"""Privacy operations: pseudonymisation, and (as the project grows) the PII
-guard, erasure and retention."""
+"""Privacy operations: pseudonymisation, IP truncation, the PII guard, retention,
+erasure and the audit log."""

@@ -6,10 +6,36 @@ import argparse
 import sys
 
 from sage import __version__
-from sage.commands import build, dashboard, demo, generate, ingest, pricing, serve, summary
+from sage.commands import (
+    audit,
+    build,
+    dashboard,
+    demo,
+    erase,
+    generate,
+    guard,
+    ingest,
+    pricing,
+    retention,
+    serve,
+    summary,
+)
 from sage.commands.common import CommandError, warn
 
-COMMANDS = [generate, ingest, build, summary, demo, pricing, dashboard, serve]
+COMMANDS = [
+    generate,
+    ingest,
+    build,
+    guard,
+    summary,
+    demo,
+    pricing,
+    dashboard,
+    serve,
+    retention,
+    erase,
+    audit,
+]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -18,14 +18,21 @@ class WarehouseError(RuntimeError):
 class Warehouse(Protocol):
     def query(self, sql: str) -> list[dict[str, Any]]: ...
 
+    def dataframe(self, sql: str) -> Any: ...
+
+    def execute(self, sql: str) -> None: ...
+
 
 class DuckDBWarehouse:
-    def __init__(self, path: str):
+    def __init__(self, path: str, *, read_only: bool = True):
         import duckdb
 
         if not Path(path).exists():
             raise WarehouseError(f"no warehouse at {path}: run `sage build` (or `make demo`) first")
-        self.connection = duckdb.connect(path, read_only=True)
+        try:
+            self.connection = duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:  # another process holds the file
+            raise WarehouseError(f"cannot open the warehouse {path}: {exc}") from None
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         import duckdb
@@ -36,6 +43,14 @@ class DuckDBWarehouse:
             raise WarehouseError(f"the warehouse has no such table: {exc}") from None
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def dataframe(self, sql: str):
+        """The result as a pandas DataFrame (DuckDB's own conversion)."""
+        return self.connection.execute(sql).df()
+
+    def execute(self, sql: str) -> None:
+        """A statement that changes data (DELETE); needs ``read_only=False``."""
+        self.connection.execute(sql)
 
     def close(self) -> None:
         self.connection.close()
@@ -61,17 +76,29 @@ class AthenaWarehouse:
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def dataframe(self, sql: str):
+        import pandas as pd
+
+        cursor = self.connection.cursor()
+        cursor.execute(sql)
+        names = [column[0] for column in cursor.description]
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=names)
+
+    def execute(self, sql: str) -> None:
+        """A statement that changes data (an Iceberg DELETE, OPTIMIZE, VACUUM)."""
+        self.connection.cursor().execute(sql)
+
     def close(self) -> None:
         self.connection.close()
 
 
 @contextmanager
-def open_warehouse(settings: Settings) -> Iterator[Warehouse]:
+def open_warehouse(settings: Settings, *, read_only: bool = True) -> Iterator[Warehouse]:
     warehouse: DuckDBWarehouse | AthenaWarehouse
     if settings.target == "athena":
         warehouse = AthenaWarehouse()
     else:
-        warehouse = DuckDBWarehouse(settings.warehouse)
+        warehouse = DuckDBWarehouse(settings.warehouse, read_only=read_only)
     try:
         yield warehouse
     finally:

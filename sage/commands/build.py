@@ -1,11 +1,13 @@
-"""sage build: dbt build (seeds, models, tests) on the chosen target."""
+"""sage build: dbt build (seeds, models, tests) on the chosen target, then the PII guard."""
 
 from __future__ import annotations
 
 import argparse
 from datetime import date
 
+from privacy.guard import DEFAULT_MAX_ROWS
 from privacy.pseudonym import PepperError, pepper_from_env
+from sage.commands import guard as guard_command
 from sage.commands import pricing
 from sage.commands.common import EXIT_OK, CommandError, add_location_flags, settings_from
 from sage.config import Settings
@@ -15,10 +17,13 @@ from sage.dbt import DbtFailed, run_dbt
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "build",
-        help="dbt build: load the price list, build Bronze/Silver/Gold, run every test",
-        description="Runs `dbt build` on the target (DuckDB by default). Needs SAGE_PEPPER, "
-        "the secret key of the pseudonyms (or SAGE_DEMO=1 for sample data).",
+        help="dbt build: load the price list, build Bronze/Silver/Gold, run every test; "
+        "then the PII guard",
+        description="Runs `dbt build` on the target (DuckDB by default), then the PII guard "
+        "(`sage guard`); exit status 1 if either fails. Needs SAGE_PEPPER, the secret key of "
+        "the pseudonyms (or SAGE_DEMO=1 for sample data).",
     )
+    guard_command.add_guard_flags(parser)
     parser.add_argument(
         "--full-refresh",
         action="store_true",
@@ -55,6 +60,8 @@ def build(
     unit_tests: bool = False,
     recost_since: date | None = None,
     select: list[str] | None = None,
+    guard_report: str | None = guard_command.DEFAULT_REPORT,
+    guard_max_rows: int = DEFAULT_MAX_ROWS,
 ) -> None:
     try:
         pepper_from_env()
@@ -75,8 +82,11 @@ def build(
     try:
         result = run_dbt(args, settings)
     except DbtFailed as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(
+            f"{exc} (if a privacy test failed, `sage guard` names the table, column and rule)"
+        ) from None
     pricing.warn_unpriced_turns(settings, result)
+    guard_command.guard(settings, report_path=guard_report, max_rows=guard_max_rows)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,5 +97,7 @@ def run(args: argparse.Namespace) -> int:
         unit_tests=args.unit_tests,
         recost_since=args.recost_since,
         select=args.select,
+        guard_report=args.report,
+        guard_max_rows=args.max_rows,
     )
     return EXIT_OK

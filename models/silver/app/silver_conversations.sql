@@ -50,3 +50,5 @@ final as (
 )
 
 select * from final
+-- users who asked to be erased stay out of every build, full refreshes included
+where {{ not_erased('user_key') }}

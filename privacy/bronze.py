@@ -1,0 +1,174 @@
+"""Removing one user's records from the lake's raw files (Bronze and quarantine).
+
+Bronze lines carry the app's pseudonym of the user (``uid`` = sha256 of the raw
+id) and of the conversation (``cid``). A user's records are the lines with their
+``uid``, the lines of their conversations that carry no ``uid`` (a feedback or
+observation record whose user field was empty), and, when the raw id is known,
+lines that name it (a CloudFront request for a page with the id in its path).
+Each object that holds any is rewritten without them (whole, as the lake writes
+every object), or deleted when nothing else is left in it.
+
+Quarantine lines hold the rejected record as it arrived (``raw``); a line that
+mentions the user's pseudonym, one of their conversations, or their raw id when
+it is known, is removed. A quarantined copy of an unreadable file cannot be
+searched reliably (it is usually a broken gzip); those expire after 30 days.
+
+The user's conversations are found from their ``uid`` lines, so those go last:
+a scrub that stops part-way and runs again still finds every conversation.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import orjson
+from isal import igzip
+
+from ingest.lake import Lake
+from ingest.pipeline import GZIP_MAGIC, gzip_lines
+
+BRONZE = "bronze/"
+QUARANTINE = "quarantine/"
+
+
+@dataclass
+class ScrubResult:
+    objects_scanned: int = 0
+    objects_rewritten: int = 0
+    objects_deleted: int = 0
+    lines_removed: Counter[str] = field(default_factory=Counter)  # by bronze/<table>
+    unreadable_copies: list[str] = field(default_factory=list)  # quarantine/*.file-*
+    conversations: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "objects_scanned": self.objects_scanned,
+            "objects_rewritten": self.objects_rewritten,
+            "objects_deleted": self.objects_deleted,
+            "lines_removed": dict(sorted(self.lines_removed.items())),
+            "conversations": self.conversations,
+            "unsearchable_quarantine_copies": len(self.unreadable_copies),
+        }
+
+
+def table_of(key: str) -> str:
+    """``bronze/lambda_emf/dt=.../x.ndjson.gz`` → ``bronze/lambda_emf``."""
+    return "/".join(key.split("/")[:2])
+
+
+def lines_of(data: bytes) -> list[bytes] | None:
+    """The lines of an NDJSON(.gz) object, or None when it is not readable as one."""
+    if data[:2] == GZIP_MAGIC:
+        try:
+            data = igzip.decompress(data)
+        except (EOFError, OSError, zlib.error):
+            return None
+    return [line for line in data.split(b"\n") if line.strip()]
+
+
+def _field(line: bytes, name: str) -> str | None:
+    try:
+        value = orjson.loads(line).get(name)
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _search(needles: list[str]) -> re.Pattern[bytes]:
+    return re.compile(b"|".join(re.escape(needle.encode()) for needle in needles))
+
+
+def find_conversations(lake: Lake, app_hash: str) -> set[str]:
+    """The ``cid`` of every Bronze line of the user."""
+    needle = app_hash.encode()
+    conversations: set[str] = set()
+    for item in lake.list(BRONZE):
+        data = lake.read_bytes(item.key)
+        lines = lines_of(data)
+        for line in lines or ():
+            if needle in line and _field(line, "uid") == app_hash:
+                cid = _field(line, "cid")
+                if cid:
+                    conversations.add(cid)
+    return conversations
+
+
+def _rewrite(
+    lake: Lake,
+    prefix: str,
+    search: re.Pattern[bytes],
+    belongs: Callable[[bytes], bool],
+    result: ScrubResult,
+    on_change: Callable[[str, int, bool], None] | None,
+    dry_run: bool,
+) -> None:
+    """Rewrite each object under ``prefix`` without the lines ``belongs`` picks (only
+    lines ``search`` finds something in are parsed)."""
+    for item in lake.list(prefix):
+        result.objects_scanned += 1
+        lines = lines_of(lake.read_bytes(item.key))
+        if lines is None:
+            if prefix == QUARANTINE and ".file-" in item.key:
+                result.unreadable_copies.append(item.key)
+            continue
+        kept = [line for line in lines if not (search.search(line) and belongs(line))]
+        removed = len(lines) - len(kept)
+        if not removed:
+            continue
+        result.lines_removed[table_of(item.key)] += removed
+        if dry_run:
+            continue
+        if kept:
+            lake.write_bytes(item.key, gzip_lines(kept))
+            result.objects_rewritten += 1
+        else:
+            lake.delete([item.key])
+            result.objects_deleted += 1
+        if on_change:
+            on_change(item.key, removed, not kept)
+
+
+def scrub(
+    lake: Lake,
+    app_hash: str,
+    *,
+    raw_id: str | None = None,
+    dry_run: bool = False,
+    on_change: Callable[[str, int, bool], None] | None = None,
+) -> ScrubResult:
+    """Rewrite every Bronze and quarantine object without the user's records;
+    ``on_change(key, lines removed, deleted?)`` after each object changed. Running it
+    again finds nothing more to remove."""
+    conversations = find_conversations(lake, app_hash)
+    result = ScrubResult(conversations=len(conversations))
+    raw = raw_id.encode() if raw_id else None
+
+    # 1. Lines of the user's conversations that carry no uid (and lines naming the raw id).
+    if conversations or raw:
+
+        def orphan(line: bytes) -> bool:
+            uid = _field(line, "uid")
+            if raw and raw in line and uid != app_hash:
+                return True
+            return uid is None and _field(line, "cid") in conversations
+
+        needles = sorted(conversations) + ([raw_id] if raw_id else [])
+        _rewrite(lake, BRONZE, _search(needles), orphan, result, on_change, dry_run)
+
+    # 2. The user's own lines, which are how their conversations are found.
+    def own(line: bytes) -> bool:
+        return _field(line, "uid") == app_hash
+
+    _rewrite(lake, BRONZE, _search([app_hash]), own, result, on_change, dry_run)
+
+    # 3. Quarantine: any line that mentions the user, a conversation of theirs, or the raw id.
+    needles = [app_hash, *sorted(conversations)] + ([raw_id] if raw_id else [])
+    _rewrite(lake, QUARANTINE, _search(needles), lambda line: True, result, on_change, dry_run)
+    result.objects_scanned = sum(1 for _ in lake.list(BRONZE)) + sum(
+        1 for _ in lake.list(QUARANTINE)
+    )
+    return result
