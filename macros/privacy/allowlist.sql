@@ -443,6 +443,7 @@ tables:
         week_start: date
         crisis_level: code
         users: number
+        people_observed: number
         turns: number
         share_of_turns: number
         share_ci_low: number
@@ -471,6 +472,7 @@ tables:
         quarter_start: date
         crisis_level: code
         users: number
+        people_observed: number
         is_suppressed: boolean
         suppression_reason: label
 {% endset %}

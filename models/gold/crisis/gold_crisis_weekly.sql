@@ -58,7 +58,8 @@ flagged as (
         people.users,
         coalesce(turns.turns_at_level, 0) as turns_at_level,
         turns.turns_observed,
-        {{ suppression_flags(['people.week_start'], 'people.users') }}
+        sum(people.users) over (partition by people.week_start) as people_observed,
+        {{ suppression_flags(['people.week_start'], 'people.users', 'people.crisis_level') }}
     from people
     left join turns
         on
@@ -76,6 +77,8 @@ final as (
 
         -- published numbers: null when suppressed
         cast({{ shown('users') }} as bigint) as users,
+        cast(case when people_observed >= {{ var('min_cohort_size') }} then people_observed end as bigint)
+            as people_observed,
         cast({{ shown('turns_at_level') }} as bigint) as turns,
         {{ shown(divide('turns_at_level', 'turns_observed')) }} as share_of_turns,
         {{ shown('share_ci_low') }} as share_ci_low,

@@ -108,7 +108,7 @@ flagged as (
     select
         cells.*,
         sum(people) over (partition by month_start, dimension) as group_people,
-        {{ suppression_flags(['month_start', 'dimension'], 'people') }}
+        {{ suppression_flags(['month_start', 'dimension'], 'people', 'value') }}
     from cells
 
 ),

@@ -37,7 +37,7 @@ flagged as (
 
     select
         weekly.*,
-        {{ suppression_flags(['week_start'], 'users') }}
+        {{ suppression_flags(['week_start'], 'users', 'week_start') }}
     from weekly
 
 ),

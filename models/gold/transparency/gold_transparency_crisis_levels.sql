@@ -33,7 +33,8 @@ flagged as (
 
     select
         people.*,
-        {{ suppression_flags(['quarter_start'], 'users') }}
+        sum(users) over (partition by quarter_start) as people_observed,
+        {{ suppression_flags(['quarter_start'], 'users', 'crisis_level') }}
     from people
 
 ),
@@ -44,6 +45,8 @@ final as (
         quarter_start,
         crisis_level,
         cast({{ shown('users') }} as bigint) as users,
+        cast(case when people_observed >= {{ var('min_cohort_size') }} then people_observed end as bigint)
+            as people_observed,
         is_suppressed,
         suppression_reason
     from flagged
