@@ -21,7 +21,7 @@ summary as (
 
         -- cost per user, USD
         cast(coalesce(sum(cost_usd), 0) as decimal(20, 10)) as total_cost_usd,
-        cast(sum(cost_usd) as double) / nullif(count(*), 0) as avg_cost_per_user_usd,
+        {{ divide('sum(cost_usd)', 'count(*)') }} as avg_cost_per_user_usd,
         cast(max(cost_usd) as double) as max_cost_per_user_usd,
         {{ percentile('cost_usd', 0.5) }} as p50_cost_per_user_usd,
         {{ percentile('cost_usd', 0.9) }} as p90_cost_per_user_usd,
