@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', table_type='hive') }}
 
 with
 

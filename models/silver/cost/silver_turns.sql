@@ -2,6 +2,7 @@
     config(
         unique_key='event_id',
         partitioned_by=table_partitions(['turn_date']),
+        force_batch=true,
     )
 }}
 
