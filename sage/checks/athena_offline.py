@@ -139,7 +139,7 @@ def compile_for_athena(target_path: Path) -> AthenaSql:
     common = ["--target-path", str(target_path), "--no-populate-cache"]
     sent = _SentQueries()
     with offline_aws():
-        result = run_dbt(["compile", *common], settings)
+        result = run_dbt(["compile", *common], settings, quiet=True)
         manifest = json.loads((target_path / "manifest.json").read_text())
         statements = _compiled(result, manifest, "first build")
         statements += sent.since_last("dbt compile")
@@ -152,7 +152,7 @@ def compile_for_athena(target_path: Path) -> AthenaSql:
         if incremental:
             _register_tables(incremental)
             selection = [node["name"] for node in incremental]
-            result = run_dbt(["compile", *common, "--select", *selection], settings)
+            result = run_dbt(["compile", *common, "--select", *selection], settings, quiet=True)
             statements += [
                 statement
                 for statement in _compiled(result, manifest, "incremental run")
@@ -165,6 +165,7 @@ def compile_for_athena(target_path: Path) -> AthenaSql:
             ["run-operation", "create_lake_tables", "--args", "{replace: true}",
              "--target-path", str(target_path)],
             settings,
+            quiet=True,
         )  # fmt: skip
         statements += sent.since_last("dbt run-operation create_lake_tables")
     return AthenaSql(statements, manifest)

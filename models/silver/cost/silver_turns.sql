@@ -11,10 +11,10 @@ with
 bronze_turns as (
 
     select * from {{ ref('bronze_lambda_emf') }}
-    {% if is_incremental() -%}
-    -- recompute the last days already built, so late and redelivered lines merge in
-    where partition_date >= '{{ lookback_start("turn_date") }}'
-    {%- endif %}
+    {% if is_incremental() %}
+        -- recompute the last days already built, so late and redelivered lines merge in
+        where partition_date >= '{{ lookback_start("turn_date") }}'
+    {% endif %}
 
 ),
 
