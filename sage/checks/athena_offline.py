@@ -123,9 +123,10 @@ def _prepare_account() -> None:
     import boto3
 
     staging = os.environ.get("SAGE_ATHENA_S3_STAGING_DIR", "s3://innerverse-athena-results/dbt/")
-    data = os.environ.get("SAGE_ATHENA_S3_DATA_DIR", "s3://innerverse-warehouse/tables/")
+    silver = os.environ.get("SAGE_ATHENA_S3_DATA_DIR", "s3://innerverse-silver/tables/")
+    gold = os.environ.get("SAGE_ATHENA_GOLD_DATA_DIR", "s3://innerverse-gold/tables/")
     s3 = boto3.client("s3")
-    for bucket in {_bucket(staging), _bucket(data), _bucket(LAKE_URL)}:
+    for bucket in {_bucket(staging), _bucket(silver), _bucket(gold), _bucket(LAKE_URL)}:
         s3.create_bucket(Bucket=bucket)
     boto3.client("athena").create_work_group(
         Name=os.environ.get("SAGE_ATHENA_WORKGROUP", "innerverse"),
@@ -208,7 +209,7 @@ def _register_tables(models: list[dict]) -> None:
                 "Name": node["alias"],
                 "TableType": "EXTERNAL_TABLE",
                 "Parameters": {"table_type": table_type} if table_type == "ICEBERG" else {},
-                "StorageDescriptor": {"Columns": [], "Location": "s3://innerverse-warehouse/"},
+                "StorageDescriptor": {"Columns": []},
             },
         )
 

@@ -37,35 +37,6 @@ daily as (
     from turns
     group by 1, 2
 
-),
-
-final as (
-
-    -- the partition column last: Athena writes a Hive table's partition keys after its columns
-    select
-        -- dimensions
-        model_id,
-
-        -- activity
-        users,
-        conversations,
-        turns,
-        unpriced_turns,
-
-        -- tokens
-        tokens_in,
-        tokens_out,
-        tokens_cache_read,
-        tokens_cache_write,
-
-        -- cost, USD
-        cost_usd,
-
-        -- partition
-        turn_date
-
-    from daily
-
 )
 
-select * from final
+select * from daily

@@ -1,4 +1,4 @@
-{{ config(materialized='table', table_type='hive') }}
+{{ config(materialized='table') }}
 
 with
 
