@@ -111,3 +111,22 @@ def output_columns(sql: str) -> list[str]:
         return names
 
     return columns(statement)
+
+
+def test_tables_dbt_writes_are_iceberg_under_an_enforcing_workgroup(athena_sql: AthenaSql):
+    """infra/athena.tf enforces the workgroup's result location. Under that, Athena
+    refuses `external_location` in a Hive CTAS and dbt-athena writes Hive tables
+    under the query-results location, which expires: every table dbt creates with
+    a CTAS (models and seeds) must be Iceberg, which keeps its own location."""
+    from tests.test_infra import declarations
+
+    workgroup = declarations()["resource"]["aws_athena_workgroup.analytics"]
+    assert workgroup["configuration"][0]["enforce_workgroup_configuration"] is True
+    seeds = [
+        node
+        for node in athena_sql.manifest["nodes"].values()
+        if node["resource_type"] == "seed" and node["package_name"] == "innerverse"
+    ]
+    assert seeds
+    for node in stored(athena_sql) + seeds:
+        assert node["config"].get("table_type") == "iceberg", node["name"]
