@@ -19,13 +19,14 @@ ifeq ($(SAGE_PEPPER),)
 export SAGE_DEMO := 1
 endif
 
-.PHONY: help setup demo test lint infra docs bench clean
+.PHONY: help setup demo test lint infra aws-cost docs bench clean
 
 help:
 	@echo "make demo    generate a sample month, ingest it, build the warehouse, print the cost summary"
 	@echo "make test    every check CI runs"
 	@echo "make lint    ruff and sqlfluff"
 	@echo "make infra   parse infra/ and run checkov on it"
+	@echo "make aws-cost  monthly AWS cost at 1,000 daily users, from a sample (reports/aws-cost.md)"
 	@echo "make docs    dbt docs for the analyst (target/index.html)"
 	@echo "make bench   benchmarks (writes reports/bench.md)"
 	@echo "make clean   remove the demo outputs and dbt artefacts (keeps .venv)"
@@ -69,6 +70,9 @@ lint: setup
 
 infra: setup $(CHECKOV_STAMP)
 	$(BIN)/python -m sage.checks.terraform
+
+aws-cost: setup
+	$(BIN)/python -m sage.aws_cost
 
 docs: setup
 	$(BIN)/dbt docs generate --profiles-dir .

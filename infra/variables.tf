@@ -50,7 +50,7 @@ variable "raw_sources" {
 variable "ingest_package" {
   description = "Path of the ingest functions' zip: the ingest/ package and its dependencies (see the README)."
   type        = string
-  default     = "build/ingest.zip"
+  default     = "../build/ingest.zip"
 }
 
 variable "log_retention_days" {
