@@ -152,8 +152,9 @@ def compile_for_athena(target_path: Path) -> AthenaSql:
         ]
         if incremental:
             _register_tables(incremental)
-            selection = [node["name"] for node in incremental]
-            result = run_dbt(["compile", *common, "--select", *selection], settings, quiet=True)
+            # A selector, not names: dbt prints the SQL of models selected by name.
+            selection = ["--select", "config.materialized:incremental"]
+            result = run_dbt(["compile", *common, *selection], settings, quiet=True)
             statements += [
                 statement
                 for statement in _compiled(result, manifest, "incremental run")
