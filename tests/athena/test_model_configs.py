@@ -80,7 +80,10 @@ def test_partition_columns_exist_and_come_last_in_hive_tables(athena_sql: Athena
 def test_every_table_says_in_its_yaml_how_it_is_stored(athena_sql: AthenaSql):
     for model in stored(athena_sql):
         description = model["description"]
-        assert "**Materialisation.**" in description and "Athena" in description, model["name"]
+        assert "**Materialisation.**" in description and "Athena" in description, (
+            f"{model['name']}: add a **Materialisation.** paragraph to its YAML description "
+            "saying how Athena stores it (table type, partitions, strategy) and why"
+        )
 
 
 def test_tables_are_partitioned_on_athena_only(athena_sql: AthenaSql, built):
