@@ -74,6 +74,9 @@ infra: setup $(CHECKOV_STAMP)
 aws-cost: setup
 	$(BIN)/python -m sage.aws_cost
 
+bench: setup
+	$(BIN)/python -m benchmarks
+
 docs: setup
 	$(BIN)/dbt docs generate --profiles-dir .
 	@echo "open target/index.html, or serve it: $(BIN)/dbt docs serve --profiles-dir ."

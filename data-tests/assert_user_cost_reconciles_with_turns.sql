@@ -1,5 +1,6 @@
--- The sum of per-user cost, the summary's total and the daily-by-model total all
--- equal the sum of turn costs in Silver, to the last decimal. Returns a row when not.
+-- Over all time, the sum of per-user cost, the summary's total, the daily-by-model
+-- total and the user-day total all equal the sum of turn costs in Silver, to the
+-- last decimal. Returns a row when not.
 
 with
 
@@ -14,6 +15,7 @@ user_total as (
 
     select coalesce(sum(cost_usd), 0) as cost_usd, coalesce(sum(turns), 0) as turns
     from {{ ref('gold_user_cost') }}
+    where window_name = 'all time'
 
 ),
 
@@ -21,6 +23,14 @@ summary_total as (
 
     select coalesce(max(total_cost_usd), 0) as cost_usd, coalesce(max(turns), 0) as turns
     from {{ ref('gold_cost_summary') }}
+    where window_name = 'all time'
+
+),
+
+user_day_total as (
+
+    select coalesce(sum(cost_usd), 0) as cost_usd, coalesce(sum(turns), 0) as turns
+    from {{ ref('gold_user_daily_activity') }}
 
 ),
 
@@ -38,14 +48,17 @@ compared as (
         user_total.cost_usd as user_cost_usd,
         summary_total.cost_usd as summary_cost_usd,
         daily_total.cost_usd as daily_cost_usd,
+        user_day_total.cost_usd as user_day_cost_usd,
         turn_total.turns as turn_count,
         user_total.turns as user_turn_count,
         summary_total.turns as summary_turn_count,
-        daily_total.turns as daily_turn_count
+        daily_total.turns as daily_turn_count,
+        user_day_total.turns as user_day_turn_count
     from turn_total
     cross join user_total
     cross join summary_total
     cross join daily_total
+    cross join user_day_total
 
 )
 
@@ -55,6 +68,8 @@ where
     turn_cost_usd != user_cost_usd
     or turn_cost_usd != summary_cost_usd
     or turn_cost_usd != daily_cost_usd
+    or turn_cost_usd != user_day_cost_usd
+    or turn_count != user_day_turn_count
     or turn_count != user_turn_count
     or turn_count != summary_turn_count
     or turn_count != daily_turn_count

@@ -39,7 +39,7 @@ resource "aws_kinesis_firehose_delivery_stream" "turn_logs" {
   extended_s3_configuration {
     role_arn            = aws_iam_role.delivery.arn
     bucket_arn          = module.bucket["raw"].arn
-    prefix              = "${var.raw_sources["lambda_emf"]}!{timestamp:yyyy/MM/dd/HH}/"
+    prefix              = "${var.raw_sources["lambda_emf"][0]}!{timestamp:yyyy/MM/dd/HH}/"
     error_output_prefix = "errors/lambda_emf/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
     buffering_size      = 64
     buffering_interval  = 300

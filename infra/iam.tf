@@ -153,7 +153,7 @@ resource "aws_iam_role_policy" "ingest" {
       {
         Effect   = "Allow"
         Action   = "s3:GetObject"
-        Resource = [for prefix in values(var.raw_sources) : "${local.raw_bucket.arn}/${prefix}*"]
+        Resource = [for prefix in flatten(values(var.raw_sources)) : "${local.raw_bucket.arn}/${prefix}*"]
       },
       {
         Effect   = "Allow"
@@ -208,7 +208,7 @@ resource "aws_iam_policy" "dbt_build" {
       {
         Effect   = "Allow"
         Action   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"]
-        Resource = aws_athena_workgroup.analytics.arn
+        Resource = aws_athena_workgroup.dbt.arn
       },
       {
         Effect = "Allow"
@@ -271,7 +271,7 @@ resource "aws_iam_policy" "dashboard_read" {
         Action = ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:GetBucketLocation"]
         Resource = [
           module.bucket["athena-results"].arn,
-          "${module.bucket["athena-results"].arn}/*",
+          "${module.bucket["athena-results"].arn}/analytics/*",
         ]
       },
       {

@@ -9,9 +9,12 @@
 locals {
   lake_url = "s3://${module.bucket["lake"].bucket}"
   raw_ingest = {
-    for source, prefix in var.raw_sources : source => prefix
+    for source, prefixes in var.raw_sources : source => prefixes
     if !(source == "lambda_emf" && var.turn_log_delivery == "lambda")
   }
+  raw_notifications = flatten([
+    for source, prefixes in local.raw_ingest : [for prefix in prefixes : { source = source, prefix = prefix }]
+  ])
   ingest_functions = merge(
     { for source in keys(local.raw_ingest) : source => "${var.name}-ingest-${replace(source, "_", "-")}" },
     var.turn_log_delivery == "lambda" ? { turn_logs_direct = "${var.name}-ingest-turn-logs-direct" } : {},
@@ -77,11 +80,11 @@ resource "aws_s3_bucket_notification" "raw" {
   bucket = module.bucket["raw"].id
 
   dynamic "lambda_function" {
-    for_each = local.raw_ingest
+    for_each = local.raw_notifications
     content {
-      lambda_function_arn = aws_lambda_function.ingest_raw[lambda_function.key].arn
+      lambda_function_arn = aws_lambda_function.ingest_raw[lambda_function.value.source].arn
       events              = ["s3:ObjectCreated:*"]
-      filter_prefix       = lambda_function.value
+      filter_prefix       = lambda_function.value.prefix
     }
   }
 

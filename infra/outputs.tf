@@ -6,10 +6,21 @@ output "environment" {
     SAGE_TARGET                = "athena"
     SAGE_LAKE                  = local.lake_url
     SAGE_ATHENA_SCHEMA         = var.dbt_schema
-    SAGE_ATHENA_WORKGROUP      = aws_athena_workgroup.analytics.name
-    SAGE_ATHENA_S3_STAGING_DIR = "s3://${module.bucket["athena-results"].bucket}/dbt/"
+    SAGE_ATHENA_WORKGROUP      = aws_athena_workgroup.dbt.name
+    SAGE_ATHENA_S3_STAGING_DIR = "${local.athena_results}/dbt/"
     SAGE_ATHENA_S3_DATA_DIR    = "s3://${module.bucket["silver"].bucket}/tables/"
     SAGE_ATHENA_GOLD_DATA_DIR  = "s3://${module.bucket["gold"].bucket}/tables/"
+  }
+}
+
+output "dashboard_environment" {
+  description = "The dashboard's settings (sage.warehouse.AthenaWarehouse): Gold through the analytics workgroup."
+  value = {
+    AWS_REGION                 = var.region
+    SAGE_TARGET                = "athena"
+    SAGE_ATHENA_SCHEMA         = var.dbt_schema
+    SAGE_ATHENA_WORKGROUP      = aws_athena_workgroup.analytics.name
+    SAGE_ATHENA_S3_STAGING_DIR = "${local.athena_results}/analytics/"
   }
 }
 

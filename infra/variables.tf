@@ -40,10 +40,14 @@ variable "turn_log_delivery" {
 }
 
 variable "raw_sources" {
-  description = "Sources ingested from objects in the raw bucket: sage source name -> key prefix Firehose delivers it under. Add a source here once `sage ingest --source NAME` knows it."
-  type        = map(string)
+  description = "Sources ingested from objects in the raw bucket: sage source name -> the key prefixes Firehose delivers it under. A source is added here once `sage ingest --source NAME` reads what arrives under its prefixes."
+  type        = map(list(string))
   default = {
-    lambda_emf = "lambda_emf/"
+    lambda_emf = ["lambda_emf/"]
+    # The app tables' stream records (firehose.tf). The observations table is
+    # captured too but not listed: the sentinel source reads observations as
+    # plain JSON lines, not stream records.
+    dynamodb = ["dynamodb/users/", "dynamodb/conversations/", "dynamodb/feedback/"]
   }
 }
 

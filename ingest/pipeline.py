@@ -49,6 +49,7 @@ class IngestReport:
     rejected_files: list[FileProblem] = field(default_factory=list)
     bronze_objects: int = 0
     partitions: set[str] = field(default_factory=set)
+    landed_by_table: Counter[str] = field(default_factory=Counter)
 
     @property
     def quarantined_total(self) -> int:
@@ -69,6 +70,7 @@ class IngestReport:
             "quarantined": self.quarantined_total,
             "quarantined_by_reason": dict(sorted(self.quarantined.items())),
             "unknown_fields": dict(sorted(self.unknown_fields.items())),
+            "landed_by_table": dict(sorted(self.landed_by_table.items())),
             "bronze_objects": self.bronze_objects,
             "partitions": len(self.partitions),
         }
@@ -141,10 +143,14 @@ class Ingestor:
             self._quarantine_file(data, name, digest, problem)
             return
 
-        bronze: dict[tuple[str, str], list[bytes]] = defaultdict(list)
+        self.ingest_items(self.source.parse(content, self.context), name, digest)
+
+    def ingest_items(self, items: Iterable[Landed | Rejected], name: str, digest: str) -> None:
+        """Land parsed items; ``name`` and ``digest`` identify where they came from."""
+        bronze: dict[tuple[str, str, str], list[bytes]] = defaultdict(list)
         quarantine: list[bytes] = []
-        report, seen, dumps = self.report, self._seen, orjson.dumps
-        for item in self.source.parse(content, self.context):
+        report, seen, dumps, default_table = self.report, self._seen, orjson.dumps, self.source.name
+        for item in items:
             report.records_read += 1
             if isinstance(item, Landed):
                 event_id = item.event["event_id"]
@@ -155,16 +161,17 @@ class Ingestor:
                 report.landed += 1
                 for field_name in item.unknown_fields:
                     report.unknown_fields[field_name] += 1
-                bronze[item.partition].append(dumps(item.event))
+                bronze[(item.table or default_table, *item.partition)].append(dumps(item.event))
             else:
                 report.quarantined[item.reason] += 1
                 quarantine.append(self._quarantine_line(item, name))
 
-        for (dt, hour), rows in sorted(bronze.items()):
-            key = f"bronze/{self.source.name}/dt={dt}/hour={hour}/{digest}.ndjson.gz"
+        for (table, dt, hour), rows in sorted(bronze.items()):
+            key = f"bronze/{table}/dt={dt}/hour={hour}/{digest}.ndjson.gz"
             self.lake.write_bytes(key, gzip_lines(rows))
             report.bronze_objects += 1
-            report.partitions.add(f"{dt}/{hour}")
+            report.partitions.add(f"{table}/{dt}/{hour}")
+            report.landed_by_table[table] += len(rows)
         if quarantine:
             key = self._quarantine_prefix(digest) + ".ndjson.gz"
             self.lake.write_bytes(key, gzip_lines(quarantine))

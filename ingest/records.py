@@ -42,6 +42,7 @@ class Landed:
     event: dict[str, Any]  # envelope first, then the source's own fields
     partition: tuple[str, str]  # (dt, hour) from event_at
     unknown_fields: tuple[str, ...] = ()
+    table: str | None = None  # Bronze table, when a source feeds several (default: the source)
 
 
 @dataclass(slots=True)

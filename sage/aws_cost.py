@@ -59,10 +59,20 @@ TB = 2**40
 RAW_DAYS = 90
 BRONZE_DAYS = 90
 SILVER_DAYS = 730
-# How each source's raw data reaches the raw bucket (infra/firehose.tf). CloudFront
-# writes its standard logs to S3 itself; a source not listed is assumed to come
-# through Firehose (the costlier path) and flagged in the report.
-DELIVERY = {"lambda_emf": "firehose", "cloudfront": "s3"}
+# How each source's raw data reaches S3 (infra/firehose.tf): through Firehose (turn
+# logs; DynamoDB streams through EventBridge Pipes), written by the service itself
+# (CloudFront's standard logs), or through the partner-telemetry API (API Gateway
+# and its functions, not part of infra/ and not priced here). A source not listed
+# is priced as Firehose, the costlier path, and flagged in the report.
+DELIVERY = {
+    "lambda_emf": "firehose",
+    "dynamodb": "firehose",
+    "sentinel": "firehose",
+    "cloudfront": "s3",
+    "partner_telemetry": "api",
+}
+# Sources that are DynamoDB stream records (the app tables, the observations table).
+CHANGE_CAPTURE = {"dynamodb", "sentinel"}
 FIREHOSE_BUFFER_SECONDS = 300  # infra/firehose.tf buffering_interval
 FIREHOSE_BUFFER_BYTES = 64 * 2**20  # buffering_size
 INGEST_MEMORY_GB = 1.0  # infra/lambda.tf memory_size of ingest_raw
@@ -91,6 +101,7 @@ class Measurements:
     daily_users: float  # mean distinct users with a turn per day in the sample
     sources: dict[str, SourceSize] = field(default_factory=dict)
     tables: dict[str, int] = field(default_factory=dict)  # "<layer>.<table>": Parquet bytes
+    bronze_tables: dict[str, int] = field(default_factory=dict)  # lake table: Bronze bytes
     build_queries: int = 0  # nodes one `dbt build` runs (models, tests, seeds)
     views: int = 0  # of which views: DDL, which Athena does not charge
     lookback_days: int = 3
@@ -145,7 +156,13 @@ def measure(
                 size.raw_bytes += path.stat().st_size
                 size.raw_files += 1
                 size.raw_records += count_records(path.read_bytes())
-        size.bronze_bytes, size.bronze_objects = folder_size(lake / "bronze" / name)
+        # A source lands in bronze/<source>/ or, one table each, bronze/<source>_<table>/.
+        for folder in sorted((lake / "bronze").glob(f"{name}*")):
+            if folder.name == name or folder.name.startswith(f"{name}_"):
+                table_bytes, objects = folder_size(folder)
+                measured.bronze_tables[folder.name] = table_bytes
+                size.bronze_bytes += table_bytes
+                size.bronze_objects += objects
         size.quarantine_bytes, size.quarantine_objects = folder_size(lake / "quarantine" / name)
         measured.sources[name] = size
 
@@ -288,11 +305,16 @@ def estimate(measured: Measurements, daily_users: int, dashboard_queries: int) -
     # Ingest functions: one invocation per delivered object; CPU time measured here.
     objects_per_day = 0.0
     seconds_per_day = 0.0  # parsing CPU time, measured
-    for size in measured.sources.values():
+    for name, size in measured.sources.items():
         daily_bytes = size.raw_bytes * per_day
         if daily_bytes == 0:
             continue
-        objects_per_day += max(86400 / FIREHOSE_BUFFER_SECONDS, daily_bytes / FIREHOSE_BUFFER_BYTES)
+        if DELIVERY.get(name, "firehose") == "firehose":  # an object per buffer interval
+            objects_per_day += max(
+                86400 / FIREHOSE_BUFFER_SECONDS, daily_bytes / FIREHOSE_BUFFER_BYTES
+            )
+        else:  # objects as the service writes them, as many as in the sample
+            objects_per_day += size.raw_files * per_day
         seconds_per_day += size.ingest_seconds * per_day
     invocations = objects_per_day * month
     seconds = seconds_per_day * month + invocations * INGEST_OVERHEAD_SECONDS
@@ -321,9 +343,9 @@ def estimate(measured: Measurements, daily_users: int, dashboard_queries: int) -
     def table_bytes(name: str, days_held: float) -> float:
         return measured.tables.get(name, 0) * per_day * days_held
 
-    def bronze_bytes(sources: list[str], days: float) -> float:
-        sizes = measured.sources
-        return sum((sizes[s].bronze_bytes if s in sizes else 0) * per_day * days for s in sources)
+    def bronze_bytes(lake_tables: list[str], days: float) -> float:
+        sizes = measured.bronze_tables
+        return sum(sizes.get(table, 0) * per_day * days for table in lake_tables)
 
     def athena(days_held: float) -> tuple[float, float]:
         """Bytes scanned a month: nightly build, dashboard."""
@@ -369,7 +391,7 @@ def estimate(measured: Measurements, daily_users: int, dashboard_queries: int) -
 
     # DynamoDB streams into the lake: Pipes requests and stream reads, per change record.
     changes = (
-        sum(s.raw_records for name, s in measured.sources.items() if name.startswith("dynamodb"))
+        sum(s.raw_records for name, s in measured.sources.items() if name in CHANGE_CAPTURE)
         * per_day
         * month
     )
@@ -380,7 +402,7 @@ def estimate(measured: Measurements, daily_users: int, dashboard_queries: int) -
     lines.append(Line(
         "DynamoDB + Pipes", "change capture", dynamodb, dynamodb,
         f"{changes:,.0f} change records a month"
-        + ("" if changes else " (no DynamoDB source in this sample yet)"),
+        + ("" if changes else " (no DynamoDB source in this sample)"),
     ))  # fmt: skip
 
     lines.append(Line("KMS", "customer-managed key", p["kms_key_per_month"], p["kms_key_per_month"],
@@ -409,7 +431,10 @@ def report(measured: Measurements, lines: list[Line], daily_users: int, command:
     ]
     out += [f"| **total** | | **${first:,.2f}** | **${steady:,.2f}** | |", "", "Measured sample:"]
     for name, size in measured.sources.items():
-        flagged = "" if name in DELIVERY else " (delivery path not known: priced as Firehose)"
+        flagged = {
+            "api": " (arrives through the telemetry API: not priced)",
+            None: " (delivery path not known: priced as Firehose)",
+        }.get(DELIVERY.get(name), "")
         out.append(
             f"- {name}: raw {size.raw_bytes / 2**20:,.1f} MB in {size.raw_files:,} files "
             f"({size.raw_records:,} records), Bronze {size.bronze_bytes / 2**20:,.1f} MB in "

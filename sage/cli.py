@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from sage import __version__
-from sage.commands import build, demo, generate, ingest, summary
+from sage.commands import build, demo, generate, ingest, pricing, summary
 from sage.commands.common import CommandError, warn
 
-COMMANDS = [generate, ingest, build, summary, demo]
+COMMANDS = [generate, ingest, build, summary, demo, pricing]
 
 
 def parser() -> argparse.ArgumentParser:

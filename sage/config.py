@@ -29,6 +29,25 @@ def _absolute(location: str) -> str:
     return location if location.startswith("s3://") else str(Path(location).expanduser().absolute())
 
 
+def httpfs_extension() -> Path:
+    """DuckDB's httpfs extension as shipped in the duckdb-extension-httpfs package.
+
+    DuckDB would download it on first use; here it comes from the pinned package
+    of the same version, so reading a lake on S3 needs no network but S3's.
+    """
+    import duckdb
+    import duckdb_extension_httpfs
+
+    base = Path(duckdb_extension_httpfs.__file__).parent / "extensions"
+    path = base / f"v{duckdb.__version__}" / "httpfs.duckdb_extension"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no httpfs extension for DuckDB {duckdb.__version__} under {base}: "
+            "duckdb and duckdb-extension-httpfs must have the same version"
+        )
+    return path
+
+
 @dataclass(frozen=True)
 class Settings:
     lake: str
@@ -72,6 +91,8 @@ class Settings:
             "SAGE_SITE": self.site,
             "SAGE_TARGET": self.target,
         }
+        if self.lake.startswith("s3://"):
+            values["SAGE_HTTPFS_EXTENSION"] = str(httpfs_extension())
         previous = {key: os.environ.get(key) for key in values}
         os.environ.update(values)
         try:

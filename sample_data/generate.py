@@ -8,10 +8,15 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from sample_data import lambda_emf
+from sample_data.cloudfront import CloudFrontWriter
+from sample_data.dynamodb import DynamoDbWriter
+from sample_data.lambda_emf import EmfWriter
+from sample_data.partner_telemetry import PartnerTelemetryWriter
+from sample_data.sentinel import SentinelWriter
 from sample_data.world import World
 
 MANIFEST = "manifest.json"
+ALL_SOURCES = ("lambda_emf", "cloudfront", "dynamodb", "sentinel", "partner_telemetry")
 
 
 def generate(
@@ -22,33 +27,49 @@ def generate(
     start: date,
     seed: int,
     defects: bool = True,
-    progress: Callable[[str, int, int], None] | None = None,
+    sources: tuple[str, ...] = ALL_SOURCES,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict:
-    """Write sample input under ``out`` (replacing what a previous run left there)."""
+    """Write sample input under ``out`` (replacing what a previous run left there).
+
+    The manifest (``manifest.json``) records the arguments and, per source, what
+    was written, including every defect injected, so tests and people can check
+    the ingest's accounting against it.
+    """
+    unknown = sorted(set(sources) - set(ALL_SOURCES))
+    if unknown:
+        raise ValueError(f"unknown source {unknown[0]!r}; sources are {', '.join(ALL_SOURCES)}")
     if out.exists():
-        marker = out / MANIFEST
-        if any(out.iterdir()) and not marker.exists():
+        if any(out.iterdir()) and not (out / MANIFEST).exists():
             raise FileExistsError(
                 f"{out} exists and was not written by `sage generate`; choose an empty folder"
             )
         shutil.rmtree(out)
     out.mkdir(parents=True)
 
-    def stage(name: str):
-        return (lambda done, total: progress(name, done, total)) if progress else None
-
     world = World(users=users, days=days, start=start, seed=seed)
+    factories = {
+        "lambda_emf": lambda: EmfWriter(out, seed, defects=defects),
+        "cloudfront": lambda: CloudFrontWriter(out, seed, defects=defects),
+        "dynamodb": lambda: DynamoDbWriter(out, seed, defects=defects, users=world.users),
+        "sentinel": lambda: SentinelWriter(out, seed, defects=defects),
+        "partner_telemetry": lambda: PartnerTelemetryWriter(out, seed, defects=defects),
+    }
+    writers = [factories[name]() for name in ALL_SOURCES if name in sources]
+    for number, (day, conversations) in enumerate(world.iter_days(), start=1):
+        for writer in writers:
+            writer.write_day(day, conversations)
+        if progress:
+            progress(number, days)
+
     manifest = {
         "seed": seed,
         "users": users,
         "days": days,
         "start": start.isoformat(),
         "end": world.end.isoformat(),
-        "sources": {
-            "lambda_emf": lambda_emf.write(
-                world, out, defects=defects, progress=stage("lambda_emf")
-            ),
-        },
+        "defects": defects,
+        "sources": {writer.name: writer.finish() for writer in writers},
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

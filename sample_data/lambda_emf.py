@@ -20,7 +20,9 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sample_data.world import Conversation, Turn, World
+import orjson
+
+from sample_data.world import Conversation, Turn
 
 LOG_GROUP = "/aws/lambda/innerverse-chat"
 EVENTS_PER_PAYLOAD = 60
@@ -107,6 +109,8 @@ def _break(message: dict, rng: random.Random) -> tuple[str, str]:
 
 
 class EmfWriter:
+    name = "lambda_emf"
+
     def __init__(self, out: Path, seed: int, *, defects: bool = True):
         self.out = out / "lambda_emf"
         self.rng = random.Random(seed * 7919 + 1)  # its own stream: defects never change the world
@@ -133,14 +137,14 @@ class EmfWriter:
         streams = [f"{first:%Y/%m/%d}/[$LATEST]{rng.getrandbits(128):032x}" for _ in range(4)]
         payloads: list[str] = []
         if self.defects and self.counts["files"] == 0:
-            payloads.append(json.dumps(_control_message(first)))
+            payloads.append(orjson.dumps(_control_message(first)).decode())
         payloads.extend(self._redeliver)  # Firehose retried these after a timeout
         self.counts["redelivered"] += sum(len(json.loads(p)["logEvents"]) for p in self._redeliver)
         self._redeliver = []
         for start in range(0, len(turns), EVENTS_PER_PAYLOAD):
             batch = turns[start : start + EVENTS_PER_PAYLOAD]
             events = [self._log_event(turn, conversation) for turn, conversation in batch]
-            payload = json.dumps(
+            payload = orjson.dumps(
                 {
                     "messageType": "DATA_MESSAGE",
                     "owner": "123456789012",
@@ -149,7 +153,7 @@ class EmfWriter:
                     "subscriptionFilters": ["innerverse-turns-to-firehose"],
                     "logEvents": events,
                 }
-            )
+            ).decode()
             payloads.append(payload)
             if self.defects and rng.random() < 0.03:
                 self._redeliver.append(payload)
@@ -167,7 +171,7 @@ class EmfWriter:
         message = emf_message(turn, conversation)
         if self.defects and self.rng.random() < 0.02:
             message["experiment_arm"] = self.rng.choice(["a", "b"])  # a field Bronze does not know
-        text = json.dumps(message, separators=(",", ":"))
+        text = orjson.dumps(message).decode()
         if self.defects and self.rng.random() < 0.01:
             text, kind = _break(message, self.rng)
             self.counts["malformed"] += 1
@@ -198,12 +202,3 @@ def _control_message(at: datetime) -> dict:
             }
         ],
     }
-
-
-def write(world: World, out: Path, *, defects: bool = True, progress=None) -> dict:
-    writer = EmfWriter(out, world.seed, defects=defects)
-    for number, (day, conversations) in enumerate(world.iter_days(), start=1):
-        writer.write_day(day, conversations)
-        if progress:
-            progress(number, world.days)
-    return writer.finish()

@@ -32,6 +32,7 @@ class Built:
     settings: Settings
     manifest: dict
     reports: dict[str, IngestReport]
+    build_result: object = None  # dbt's result of the session build (statuses per node)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(self.settings.warehouse, read_only=True)
@@ -53,8 +54,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         for name in manifest["sources"]
         if name in SOURCES
     }
-    run_dbt(["build", "--full-refresh"], settings, quiet=True)
-    return Built(root, sample, settings, manifest, reports)
+    result = run_dbt(["build", "--full-refresh"], settings, quiet=True)
+    return Built(root, sample, settings, manifest, reports, result)
 
 
 @pytest.fixture
@@ -67,3 +68,54 @@ def warehouse(built: Built):
 @pytest.fixture
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on 127.0.0.1: real HTTP, no AWS account."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError("moto's S3 server did not start") from None
+            time.sleep(0.2)
+    yield endpoint
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def s3(s3_server, monkeypatch):
+    """Standard AWS variables pointing at the moto server, and a fresh bucket."""
+    import uuid
+
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    client = boto3.client("s3")
+    bucket = f"lake-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=bucket)
+    return client, bucket

@@ -43,7 +43,7 @@ def test_sizes_are_measured_from_the_sample(built: Built):
     assert emf.bronze_objects == built.reports["lambda_emf"].bronze_objects
     assert sizes.tables["silver.turns"] > 0
     assert 0 < sizes.daily_users <= built.manifest["users"]
-    assert sizes.incremental_reads == {"silver.turns": ["lambda_emf"]}
+    assert sizes.incremental_reads["silver.turns"] == ["lambda_emf"]
 
 
 def test_volume_driven_costs_scale_with_daily_users(built: Built):

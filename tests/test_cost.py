@@ -17,6 +17,7 @@ from privacy.pseudonym import DEMO_PEPPER, pseudonymise
 from tests.conftest import PROJECT_ROOT, Built
 
 MILLION = Decimal(1_000_000)
+ALL_TIME_USERS = "from innerverse_gold.user_cost where window_name = 'all time'"
 
 
 def price_list() -> list[dict]:
@@ -105,7 +106,7 @@ def test_unknown_models_are_flagged_and_not_costed(warehouse):
     assert [row[0] for row in rows] == ["anthropic.claude-3-5-sonnet-20240620-v1:0"]
     assert all(row[2] == row[3] == 0 and row[4] is False for row in rows)
     unpriced = warehouse.execute(
-        "select unpriced_turns from innerverse_gold.cost_summary"
+        "select unpriced_turns from innerverse_gold.cost_summary where window_name = 'all time'"
     ).fetchone()[0]
     assert unpriced == sum(row[1] for row in rows) > 0
 
@@ -114,33 +115,37 @@ def test_per_user_cost_sums_to_total_turn_cost(warehouse, expected):
     per_user: dict[str, Decimal] = defaultdict(Decimal)
     for _, cost, user_key in expected.values():
         per_user[user_key] += cost or Decimal(0)
-    gold = dict(
-        warehouse.execute("select user_key, cost_usd from innerverse_gold.user_cost").fetchall()
-    )
+    gold = dict(warehouse.execute(f"select user_key, cost_usd {ALL_TIME_USERS}").fetchall())
     assert gold == per_user
-    total = warehouse.execute("select total_cost_usd from innerverse_gold.cost_summary").fetchone()[
-        0
-    ]
+    total = warehouse.execute(
+        "select total_cost_usd from innerverse_gold.cost_summary where window_name = 'all time'"
+    ).fetchone()[0]
     assert total == sum(per_user.values()) == sum(gold.values())
 
 
-def test_summary_statistics_match_numpy(warehouse):
+@pytest.mark.parametrize("window", ["all time", "last 30 days"])
+def test_summary_statistics_match_numpy(warehouse, window):
     costs = np.array(
         [
-            float(c)
-            for (c,) in warehouse.execute(
-                "select cost_usd from innerverse_gold.user_cost"
+            float(cost)
+            for (cost,) in warehouse.execute(
+                "select cost_usd from innerverse_gold.user_cost where window_name = ?", [window]
             ).fetchall()
         ]
     )
     summary = warehouse.execute(
         "select users, avg_cost_per_user_usd, max_cost_per_user_usd, p50_cost_per_user_usd, "
-        "p90_cost_per_user_usd, p99_cost_per_user_usd from innerverse_gold.cost_summary"
+        "p90_cost_per_user_usd, p99_cost_per_user_usd, avg_cost_ci_low_usd, avg_cost_ci_high_usd "
+        "from innerverse_gold.cost_summary where window_name = ?",
+        [window],
     ).fetchone()
-    assert summary[0] == len(costs)
-    assert summary[1:] == pytest.approx(
+    assert summary[0] == len(costs) > 120
+    assert summary[1:6] == pytest.approx(
         (costs.mean(), costs.max(), *np.percentile(costs, [50, 90, 99])), rel=1e-12
     )
+    # 95% t-interval with n > 120: the normal quantile.
+    half_width = 1.96 * costs.std(ddof=1) / np.sqrt(len(costs))
+    assert summary[6:] == pytest.approx((costs.mean() - half_width, costs.mean() + half_width))
     # Heavy-tailed, as the sample is meant to be: the top 1% costs far more than the median.
     assert summary[5] > 5 * summary[3]
 

@@ -140,10 +140,25 @@ def test_app_tables_stream_old_and_new_images():
     }  # fmt: skip
 
 
-def test_workgroup_limits_every_query():
-    workgroup = declarations()["resource"]["aws_athena_workgroup.analytics"]
-    configuration = workgroup["configuration"][0]
-    assert configuration["enforce_workgroup_configuration"] is True
-    assert configuration["bytes_scanned_cutoff_per_query"] == "${var.athena_bytes_scanned_cutoff}"
+def test_workgroups_limit_every_query():
+    """Both workgroups cancel a query past the scan limit; the one the dashboard and
+    analysts use also enforces where (and how encrypted) results go."""
+    resources = declarations()["resource"]
+    for name in ("analytics", "dbt"):
+        configuration = resources[f"aws_athena_workgroup.{name}"]["configuration"][0]
+        cutoff = configuration["bytes_scanned_cutoff_per_query"]
+        assert cutoff == "${var.athena_bytes_scanned_cutoff}", name
+    analytics = resources["aws_athena_workgroup.analytics"]["configuration"][0]
+    assert analytics["enforce_workgroup_configuration"] is True
     cutoff = declarations()["variable"]["athena_bytes_scanned_cutoff"]["default"]
     assert 10 * 1024**2 <= cutoff <= 1024**4
+
+
+def test_dbt_and_the_dashboard_use_their_own_workgroups():
+    outputs = {}
+    for block in unquote(parse(INFRA / "outputs.tf"))["output"]:
+        outputs.update(block)
+    dbt = outputs["environment"]["value"]["SAGE_ATHENA_WORKGROUP"]
+    dashboard = outputs["dashboard_environment"]["value"]["SAGE_ATHENA_WORKGROUP"]
+    assert dbt == "${aws_athena_workgroup.dbt.name}"
+    assert dashboard == "${aws_athena_workgroup.analytics.name}"

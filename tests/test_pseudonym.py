@@ -13,6 +13,7 @@ from privacy.pseudonym import (
     pseudonymise_raw,
     source_hash,
 )
+from tests.dbt_sql import compiled
 
 
 def test_known_value():
@@ -53,25 +54,6 @@ def test_macro_sql_on_duckdb_matches_python(built):
 
 @pytest.mark.parametrize("value", ["", "é ü 日本", "back\\slash 'quote'", "x" * 500])
 def test_macro_handles_any_text(built, value):
-    compiled = _compiled_pseudonymise(built)
-    connection = duckdb.connect()
-    got = connection.execute(f"select {compiled}", [value]).fetchone()[0]
+    sql = compiled("{{ pseudonymise('?') }}", built.settings)
+    got = duckdb.connect().execute(f"select {sql}", [value]).fetchone()[0]
     assert got == pseudonymise(value, DEMO_PEPPER)
-
-
-_CACHE: dict[str, str] = {}
-
-
-def _compiled_pseudonymise(built) -> str:
-    """The macro's SQL for a bound parameter, rendered by dbt itself."""
-    if "sql" not in _CACHE:
-        from sage.dbt import run_dbt
-
-        result = run_dbt(
-            ["compile", "--inline", "select {{ pseudonymise('?') }} as k", "--no-populate-cache"],
-            built.settings,
-            quiet=True,
-        )
-        sql = result.result.results[0].node.compiled_code
-        _CACHE["sql"] = sql.split("select", 1)[1].rsplit("as k", 1)[0]
-    return _CACHE["sql"]

@@ -116,6 +116,68 @@ cases as (
         end as actual,
         'exact' as expected
 
+    -- IP truncation before Silver: IPv4 /24 (also written IPv4-mapped), IPv6 /48 as RFC 5952
+    union all
+
+    select
+        'ip_network' as macro_name,
+        '203.0.113.7' as case_name,
+        {{ ip_network("'203.0.113.7'") }} as actual,
+        '203.0.113.0/24' as expected
+
+    union all
+
+    select
+        'ip_network' as macro_name,
+        '::ffff:203.0.113.7' as case_name,
+        {{ ip_network("'::ffff:203.0.113.7'") }} as actual,
+        '203.0.113.0/24' as expected
+
+    union all
+
+    select
+        'ip_network' as macro_name,
+        '2001:db8:85a3::8a2e:370:7334' as case_name,
+        {{ ip_network("'2001:db8:85a3::8a2e:370:7334'") }} as actual,
+        '2001:db8:85a3::/48' as expected
+
+    union all
+
+    select
+        'ip_network' as macro_name,
+        '2001:0:0:1::1' as case_name,
+        {{ ip_network("'2001:0:0:1::1'") }} as actual,
+        '2001::/48' as expected
+
+    union all
+
+    select
+        'ip_network' as macro_name,
+        '0:0:5::1' as case_name,
+        {{ ip_network("'0:0:5::1'") }} as actual,
+        '0:0:5::/48' as expected
+
+    -- request paths: id segments (UUID, long hex, number) become :id
+    union all
+
+    select
+        'url_path_template' as macro_name,
+        'uuid and number segments' as case_name,
+        {{ url_path_template(
+            "'/api/conversations/6f1c2d3e-4a5b-6c7d-8e9f-0a1b2c3d4e5f/turns/12'"
+        ) }} as actual,
+        '/api/conversations/:id/turns/:id' as expected
+
+    -- ISO weekday: Monday 1 .. Sunday 7 on both engines
+    union all
+
+    select
+        'iso_day_of_week' as macro_name,
+        'Sunday 2026-11-22 and Monday 2026-11-23' as case_name,
+        cast({{ iso_day_of_week("date '2026-11-22'") }} as varchar)
+        || cast({{ iso_day_of_week("date '2026-11-23'") }} as varchar) as actual,
+        '71' as expected
+
     -- regular expressions: a search, anchored only when the pattern says so
     union all
 

@@ -65,3 +65,32 @@
 {% macro athena__as_timestamp(expression) -%}
     cast({{ expression }} as timestamp(6))
 {%- endmacro %}
+
+
+{#- ISO day of the week: 1 = Monday ... 7 = Sunday. -#}
+{% macro iso_day_of_week(expression) -%}
+    {{ return(adapter.dispatch("iso_day_of_week", "innerverse")(expression)) }}
+{%- endmacro %}
+
+{% macro default__iso_day_of_week(expression) -%}
+    day_of_week({{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__iso_day_of_week(expression) -%}
+    isodow({{ expression }})
+{%- endmacro %}
+
+
+{#- The first day (a date) of the week (Monday), month or quarter of a date or timestamp. -#}
+{% macro period_start(period, expression) -%}
+    {%- if period not in ["week", "month", "quarter"] -%}
+        {{ exceptions.raise_compiler_error("period_start(): period must be week, month or quarter, not " ~ period) }}
+    {%- endif -%}
+    cast({{ dbt.date_trunc(period, expression) }} as date)
+{%- endmacro %}
+
+
+{#- `expression` (a date) plus `days` days, as a date on both engines. -#}
+{% macro add_days(expression, days) -%}
+    cast({{ dbt.dateadd("day", days, expression) }} as date)
+{%- endmacro %}

@@ -151,3 +151,61 @@ def _iceberg_type_problems(statement: exp.Expression) -> list[str]:
                 "strings; cast to varchar"
             )
     return problems
+
+
+# Expressions Trino types as double whatever their arguments.
+_DOUBLE_FUNCTIONS = (
+    exp.Sqrt, exp.Cbrt, exp.Ln, exp.Log, exp.Exp, exp.Pow, exp.Avg, exp.Stddev,
+    exp.StddevSamp, exp.StddevPop, exp.Variance, exp.VariancePop, exp.ApproxQuantile,
+    exp.Corr, exp.CovarSamp, exp.CovarPop, exp.Rand,
+)  # fmt: skip
+_FRACTIONAL_TYPES = (
+    exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT, exp.DataType.Type.DECIMAL,
+)  # fmt: skip
+
+
+def is_fractional(node: exp.Expression) -> bool:
+    """Whether Athena types the expression as double (or an explicit decimal).
+
+    A cautious reading: a column or a literal like 2.5 (a DECIMAL with one
+    decimal place in Trino, not a double) does not count; casts, double-valued
+    functions, and arithmetic, case or coalesce over such operands do.
+    """
+    node = node.unnest()
+    if isinstance(node, exp.Cast):
+        return node.to.this in _FRACTIONAL_TYPES
+    if isinstance(node, exp.Literal):
+        return not node.is_string and "e" in node.name.lower()  # 1e0 is a double
+    if isinstance(node, _DOUBLE_FUNCTIONS):
+        return True
+    if isinstance(node, exp.Window):
+        return is_fractional(node.this)
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)):
+        return is_fractional(node.this) or is_fractional(node.expression)
+    if isinstance(node, exp.Neg):
+        return is_fractional(node.this)
+    if isinstance(node, exp.Case):
+        branches = [branch.args.get("true") for branch in node.args.get("ifs", [])]
+        branches.append(node.args.get("default"))
+        return any(is_fractional(branch) for branch in branches if branch is not None)
+    if isinstance(node, (exp.Coalesce, exp.Greatest, exp.Least)):
+        return any(is_fractional(arg) for arg in [node.this, *node.expressions])
+    if isinstance(node, exp.Nullif):
+        return is_fractional(node.this)
+    return False
+
+
+def divisions_without_a_double(sql: str) -> list[str]:
+    """Every `/` in the SQL neither of whose operands is (typed as) a double.
+
+    Trino divides integers as integers (7 / 2 = 3) and decimals at the larger of
+    the two scales (3.8416 / 2000 = 0.0019), where DuckDB returns a double; the
+    project's ratios therefore divide doubles (macros/stats/divide.sql).
+    """
+    return [
+        division.sql("athena")
+        for statement in sqlglot.parse(sql, read="athena")
+        if statement is not None
+        for division in statement.find_all(exp.Div)
+        if not (is_fractional(division.this) or is_fractional(division.expression))
+    ]

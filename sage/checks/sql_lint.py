@@ -5,9 +5,9 @@ Two passes:
 - **Source**: models and singular data tests as written, through sqlfluff's
   Jinja templater. dbt's own functions (``ref``, ``source``, ``config``,
   ``is_incremental``) come from the templater's dbt built-ins; every macro in
-  ``macros/`` is stubbed as a call of the same name (``{{ pseudonymise('x') }}``
-  renders ``pseudonymise(x)``), so what is linted is the model's own SQL and
-  layout, not the macros' expansion.
+  ``macros/`` is stubbed (``{{ first_row_per('turns', 'event_id') }}`` renders
+  ``(select first_row_per from turns)``), so what is linted is the model's own
+  SQL and layout, not the macros' expansion.
 - **Compiled for Athena**: the same nodes as dbt compiled them for Athena
   (see athena_offline.py), with the raw templater. Layout rules are left out
   here: a macro's expansion keeps the indentation of the macro file, which says
@@ -48,17 +48,63 @@ def source_files(root: Path = PROJECT_ROOT) -> list[Path]:
     return sorted(path for folder in SOURCE_FOLDERS for path in (root / folder).rglob("*.sql"))
 
 
-def macro_stubs(root: Path = PROJECT_ROOT) -> str:
-    """One stub per project macro: it renders as a SQL call of its own name."""
-    names = {
-        name
-        for path in (root / "macros").rglob("*.sql")
-        for name in MACRO_DEFINITION.findall(path.read_text())
-    }
-    arguments = "{{ (varargs | list + kwargs.values() | list) | join(', ') }}"
-    return "\n".join(
-        f"{{% macro {name}() %}}{name}({arguments}){{% endmacro %}}" for name in sorted(names)
+def macro_names(root: Path = PROJECT_ROOT) -> list[str]:
+    return sorted(
+        {
+            name
+            for path in (root / "macros").rglob("*.sql")
+            for name in MACRO_DEFINITION.findall(path.read_text())
+        }
     )
+
+
+# The stubs, as a Python library the templater loads into the Jinja context
+# (sqlfluff's `library_path`; an __init__.py puts its names at the top level).
+# A stub renders as a one-column subquery named after the macro, which parses
+# wherever a macro's SQL may stand (an expression, a relation, a CTE's body, a
+# quoted literal) and selects from the names it was given, so a CTE passed to a
+# macro by name counts as used. It also unpacks as an empty mapping, for
+# `config(**day_partitioned('d'))`; `dbt.dateadd(...)` resolves to a stub too.
+STUB_LIBRARY = """
+import re
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NOT_ATTRIBUTES = {"unsafe_callable", "alters_data", "jinja_pass_arg"}
+
+
+class Stub(str):
+    def keys(self):
+        return []
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name in NOT_ATTRIBUTES:
+            raise AttributeError(name)
+        return _stub(name)
+
+
+def _stub(name):
+    def call(*args, **kwargs):
+        # Relations passed by name (CTEs) stay referenced, so unused-CTE checks hold.
+        names = [a for a in list(args) + list(kwargs.values())
+                 if isinstance(a, str) and IDENTIFIER.fullmatch(a)]
+        aliased = [f"{n} as {name}__{n}" for n in names]  # own aliases: no clash
+        source = f" from {', '.join(aliased)}" if names else ""
+        return Stub(f"(select {name}{source})")
+    return call
+
+
+dbt = Stub("dbt")
+for _name in NAMES:
+    globals()[_name] = _stub(_name)
+"""
+
+
+def write_stub_library(folder: Path, root: Path = PROJECT_ROOT) -> Path:
+    library = folder / "innerverse_macro_stubs"
+    library.mkdir()
+    names = ", ".join(repr(name) for name in macro_names(root))
+    (library / "__init__.py").write_text(f"NAMES = [{names}]\n{STUB_LIBRARY}")
+    return library
 
 
 def _config(overrides: dict | None = None, extra_config_path: Path | None = None):
@@ -78,11 +124,9 @@ def lint_sources(paths: Iterable[Path] | None = None) -> list[Violation]:
     paths = list(paths) if paths is not None else source_files()
     violations = []
     with tempfile.TemporaryDirectory() as folder:
-        stubs = Path(folder, "macros")
-        stubs.mkdir()
-        (stubs / "stubs.sql").write_text(macro_stubs())
+        library = write_stub_library(Path(folder))
         extra = Path(folder, "stubs.cfg")
-        extra.write_text(f"[sqlfluff:templater:jinja]\nload_macros_from_path = {stubs}\n")
+        extra.write_text(f"[sqlfluff:templater:jinja]\nlibrary_path = {library}\n")
         linter = Linter(config=_config(extra_config_path=extra))
         for path in paths:
             result = linter.lint_string(path.read_text(), fname=str(path))

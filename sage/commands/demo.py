@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress("generate")
     manifest = generate(
         args.sample, users=args.users, days=args.days, start=start, seed=args.seed,
-        progress=lambda source, done, total: progress.update(done, total, f"{source} day"),
+        progress=lambda done, total: progress.update(done, total, "days"),
     )  # fmt: skip
     progress.done()
     timings.append(("generate", time.monotonic() - started))
@@ -85,10 +85,13 @@ def run(args: argparse.Namespace) -> int:
         )
         progress.done()
         say(ingest_command.describe(report, lake.url))
+        for problem in report.rejected_files:
+            say(f"  unreadable: {problem.message} (copied to quarantine)")
     timings.append(("ingest", time.monotonic() - started))
 
     started = time.monotonic()
-    build_command.build(settings, full_refresh=True)
+    # The demo's lake was just replaced, so Silver is rebuilt from it as well.
+    build_command.build(settings, full_refresh=True, rebuild_silver=True)
     timings.append(("dbt build", time.monotonic() - started))
 
     say()

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             start=start,
             seed=args.seed,
             defects=not args.no_defects,
-            progress=lambda source, done, total: progress.update(done, total, f"{source} day"),
+            progress=lambda done, total: progress.update(done, total, "days"),
         )
     except FileExistsError as exc:
         raise CommandError(str(exc), status=2) from None

@@ -18,7 +18,10 @@ def register(subparsers) -> None:
 def cost_summary(settings: Settings) -> dict:
     try:
         with open_warehouse(settings) as warehouse:
-            rows = warehouse.query(f"select * from {settings.relation('gold', 'cost_summary')}")
+            rows = warehouse.query(
+                f"select * from {settings.relation('gold', 'cost_summary')} "
+                "where window_name = 'all time'"
+            )
     except WarehouseError as exc:
         raise CommandError(str(exc)) from None
     return rows[0] if rows else {}
@@ -32,6 +35,7 @@ def describe(summary: dict) -> str:
         return f"${float(value):,.2f}" if value is not None else "-"
 
     unpriced = summary["unpriced_turns"] or 0
+    interval = f"{usd(summary['avg_cost_ci_low_usd'])} .. {usd(summary['avg_cost_ci_high_usd'])}"
     return "\n".join(
         [
             f"LLM cost per user, {summary['period_start_at']:%Y-%m-%d} .. "
@@ -45,7 +49,8 @@ def describe(summary: dict) -> str:
                 else ""
             ),
             f"  total cost        {usd(summary['total_cost_usd']):>12}",
-            f"  average per user  {usd(summary['avg_cost_per_user_usd']):>12}",
+            f"  average per user  {usd(summary['avg_cost_per_user_usd']):>12}"
+            f"   (95% interval {interval})",
             f"  maximum per user  {usd(summary['max_cost_per_user_usd']):>12}",
             f"  p50 / p90 / p99   {usd(summary['p50_cost_per_user_usd'])} / "
             f"{usd(summary['p90_cost_per_user_usd'])} / {usd(summary['p99_cost_per_user_usd'])}",

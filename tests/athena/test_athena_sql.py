@@ -16,7 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from sage.checks.athena_offline import LAKE_URL, AthenaSql, offline_aws
-from sage.checks.athena_sql import athena_problems
+from sage.checks.athena_sql import athena_problems, divisions_without_a_double
 from sage.config import PROJECT_ROOT, Settings
 from sage.dbt import DbtFailed, run_dbt
 
@@ -31,27 +31,30 @@ def test_every_statement_is_athena_sql(athena_sql: AthenaSql):
 
 
 def test_no_division_truncates(athena_sql: AthenaSql):
-    """Athena divides integers as integers (7 / 2 = 3); DuckDB does not. Every `/`
-    the project sends has a double or decimal operand (see macros/stats/divide.sql)."""
-    fractional = (exp.DataType.Type.DOUBLE, exp.DataType.Type.DECIMAL, exp.DataType.Type.FLOAT)
-
-    def non_integer(node: exp.Expression) -> bool:
-        node = node.unnest()
-        if isinstance(node, exp.Nullif):
-            node = node.this
-        if isinstance(node, exp.Cast):
-            return node.to.this in fractional
-        return isinstance(node, exp.Literal) and not node.is_int and not node.is_string
-
+    """Athena divides integers as integers (7 / 2 = 3) and decimals at the larger
+    scale; DuckDB returns a double. Every `/` the project sends has a double
+    operand (see macros/stats/divide.sql)."""
     offenders = [
-        f"{statement.origin}: {division.sql('athena')}"
+        f"{statement.origin}: {division}"
         for statement in athena_sql.statements
-        for parsed in sqlglot.parse(statement.sql, read="athena")
-        if parsed is not None
-        for division in parsed.find_all(exp.Div)
-        if not (non_integer(division.this) or non_integer(division.expression))
+        for division in divisions_without_a_double(statement.sql)
     ]
     assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.parametrize(
+    ("sql", "truncates"),
+    [
+        ("select sum(a) / count(*) from t", True),
+        ("select 3.8416 / (2.0 * n) from t", True),
+        ("select cast(sum(a) as double) / nullif(cast(count(*) as double), 0) from t", False),
+        ("select (cast(a as double) + 1) / (1 + 3.8416 / cast(n as double)) from t", False),
+        ("select case when n > 1 then 2.1 else 1.9 end * sd / sqrt(n) from t", False),
+        ("select avg(a) / 2 from t", False),
+    ],
+)
+def test_integer_and_decimal_divisions_are_found(sql, truncates):
+    assert bool(divisions_without_a_double(sql)) is truncates
 
 
 def test_every_model_and_lake_table_is_checked(athena_sql: AthenaSql):

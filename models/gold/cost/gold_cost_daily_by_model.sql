@@ -1,15 +1,13 @@
-{{
-    config(
-        partitioned_by=table_partitions(['turn_date']),
-        force_batch=true,
-    )
-}}
+{{ config(**day_partitioned('turn_date')) }}
 
 with
 
 turns as (
 
     select * from {{ ref('silver_turns') }}
+    {% if is_incremental() %}
+        where turn_date >= cast('{{ lookback_start("turn_date") }}' as date)
+    {% endif %}
 
 ),
 
@@ -32,11 +30,39 @@ daily as (
         sum(tokens_cache_write) as tokens_cache_write,
 
         -- cost, USD
-        cast(coalesce(sum(cost_usd), 0) as decimal(20, 10)) as cost_usd
+        coalesce(sum(cost_usd), 0) as cost_usd
 
     from turns
     group by 1, 2
 
+),
+
+final as (
+
+    select
+        -- dimensions
+        model_id,
+
+        -- activity
+        cast(users as bigint) as users,
+        cast(conversations as bigint) as conversations,
+        cast(turns as bigint) as turns,
+        cast(unpriced_turns as bigint) as unpriced_turns,
+
+        -- tokens
+        cast(tokens_in as bigint) as tokens_in,
+        cast(tokens_out as bigint) as tokens_out,
+        cast(tokens_cache_read as bigint) as tokens_cache_read,
+        cast(tokens_cache_write as bigint) as tokens_cache_write,
+
+        -- cost, USD
+        cast(cost_usd as decimal(20, 10)) as cost_usd,
+
+        -- partition (last: Athena writes a Hive table's partition keys after its columns)
+        turn_date
+
+    from daily
+
 )
 
-select * from daily
+select * from final

@@ -10,8 +10,9 @@ summary as (
 
     select
         -- window
-        min(first_turn_at) as period_start_at,
-        max(last_turn_at) as period_end_at,
+        window_name,
+        window_start_date,
+        window_end_date,
 
         -- counts
         count(*) as users,
@@ -20,15 +21,56 @@ summary as (
         sum(unpriced_turns) as unpriced_turns,
 
         -- cost per user, USD
-        cast(coalesce(sum(cost_usd), 0) as decimal(20, 10)) as total_cost_usd,
+        sum(cost_usd) as total_cost_usd,
         {{ divide('sum(cost_usd)', 'count(*)') }} as avg_cost_per_user_usd,
+        stddev_samp(cast(cost_usd as double)) as sd_cost_per_user_usd,
         cast(max(cost_usd) as double) as max_cost_per_user_usd,
         {{ percentile('cost_usd', 0.5) }} as p50_cost_per_user_usd,
         {{ percentile('cost_usd', 0.9) }} as p90_cost_per_user_usd,
-        {{ percentile('cost_usd', 0.99) }} as p99_cost_per_user_usd
+        {{ percentile('cost_usd', 0.99) }} as p99_cost_per_user_usd,
+
+        -- timestamps
+        min(first_turn_at) as first_turn_at,
+        max(last_turn_at) as last_turn_at
 
     from user_cost
+    group by 1, 2, 3
+
+),
+
+final as (
+
+    select
+        -- window
+        window_name,
+        window_start_date,
+        window_end_date,
+
+        -- counts
+        cast(users as bigint) as users,
+        cast(conversations as bigint) as conversations,
+        cast(turns as bigint) as turns,
+        cast(unpriced_turns as bigint) as unpriced_turns,
+
+        -- cost, USD
+        cast(total_cost_usd as decimal(20, 10)) as total_cost_usd,
+        avg_cost_per_user_usd,
+        avg_cost_per_user_usd
+        - {{ t_interval_half_width('sd_cost_per_user_usd', 'users') }} as avg_cost_ci_low_usd,
+        avg_cost_per_user_usd
+        + {{ t_interval_half_width('sd_cost_per_user_usd', 'users') }} as avg_cost_ci_high_usd,
+        't-interval (95%) over per-user cost' as avg_cost_ci_method,
+        max_cost_per_user_usd,
+        p50_cost_per_user_usd,
+        p90_cost_per_user_usd,
+        p99_cost_per_user_usd,
+
+        -- timestamps
+        first_turn_at as period_start_at,
+        last_turn_at as period_end_at
+
+    from summary
 
 )
 
-select * from summary
+select * from final

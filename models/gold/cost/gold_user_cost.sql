@@ -1,37 +1,51 @@
 with
 
-turns as (
+user_days as (
 
-    select * from {{ ref('silver_turns') }}
+    select * from {{ ref('gold_user_daily_activity') }}
+
+),
+
+windows as (
+
+    {{ reporting_windows('user_days', 'activity_date') }}
 
 ),
 
 per_user as (
 
     select
-        user_key,
+        -- window
+        windows.window_name,
+        windows.window_start_date,
+        windows.window_end_date,
+
+        -- ids
+        user_days.user_key,
 
         -- activity
-        count(*) as turns,
-        count(distinct conversation_key) as conversations,
-        count(distinct turn_date) as active_days,
-        sum(case when is_priced then 0 else 1 end) as unpriced_turns,
+        cast(count(*) as bigint) as active_days,
+        cast(sum(user_days.conversations_started) as bigint) as conversations,
+        cast(sum(user_days.turns) as bigint) as turns,
+        cast(sum(user_days.unpriced_turns) as bigint) as unpriced_turns,
 
         -- tokens
-        sum(tokens_in) as tokens_in,
-        sum(tokens_out) as tokens_out,
-        sum(tokens_cache_read) as tokens_cache_read,
-        sum(tokens_cache_write) as tokens_cache_write,
+        cast(sum(user_days.tokens_in) as bigint) as tokens_in,
+        cast(sum(user_days.tokens_out) as bigint) as tokens_out,
+        cast(sum(user_days.tokens_cache_read) as bigint) as tokens_cache_read,
+        cast(sum(user_days.tokens_cache_write) as bigint) as tokens_cache_write,
 
         -- cost of the priced turns; unpriced turns are counted above, never guessed
-        cast(coalesce(sum(cost_usd), 0) as decimal(20, 10)) as cost_usd,
+        cast(sum(user_days.cost_usd) as decimal(20, 10)) as cost_usd,
 
         -- timestamps
-        min(turn_at) as first_turn_at,
-        max(turn_at) as last_turn_at
+        min(user_days.first_turn_at) as first_turn_at,
+        max(user_days.last_turn_at) as last_turn_at
 
-    from turns
-    group by 1
+    from user_days
+    inner join windows
+        on user_days.activity_date between windows.window_start_date and windows.window_end_date
+    group by 1, 2, 3, 4
 
 )
 

@@ -24,22 +24,10 @@ prices as (
 
 ),
 
-numbered as (
-
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by received_at
-        ) as copy_number
-    from bronze_turns
-
-),
-
 deduplicated as (
 
-    select * from numbered
-    where copy_number = 1
+    -- a redelivered line has the same event_id; keep the first copy landed
+    select * from {{ first_row_per('bronze_turns', 'event_id', 'received_at') }}
 
 ),
 
@@ -86,13 +74,17 @@ costed as (
         {{ usd_for_tokens('turns.tokens_cache_read', 'prices.cache_read_usd_per_mtok') }}
             as cache_read_cost_usd,
         {{ usd_for_tokens('turns.tokens_cache_write', 'prices.cache_write_usd_per_mtok') }}
-            as cache_write_cost_usd
+            as cache_write_cost_usd,
+        -- the same tokens with no prompt cache: every input token at the input rate
+        {{ usd_for_tokens(
+            'turns.tokens_in + turns.tokens_cache_read + turns.tokens_cache_write',
+            'prices.input_usd_per_mtok'
+        ) }}
+        + {{ usd_for_tokens('turns.tokens_out', 'prices.output_usd_per_mtok') }}
+            as cost_without_cache_usd
     from pseudonymised as turns
     left join prices
-        on
-            turns.model_id = prices.model_id
-            and turns.turn_at >= prices.valid_from_at
-            and (prices.valid_to_at is null or turns.turn_at < prices.valid_to_at)
+        on {{ price_valid_at('prices', 'turns.model_id', 'turns.turn_at') }}
 
 ),
 
@@ -128,6 +120,7 @@ final as (
             input_cost_usd + output_cost_usd + cache_read_cost_usd + cache_write_cost_usd
             as decimal(20, 10)
         ) as cost_usd,
+        cast(cost_without_cache_usd as decimal(20, 10)) as cost_without_cache_usd,
         app_cost_usd as app_reported_cost_usd,
 
         -- timestamps

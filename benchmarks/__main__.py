@@ -1,0 +1,34 @@
+"""python -m benchmarks [ingest] [--out reports/bench.md]"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from benchmarks import ingest
+from benchmarks.report import show, write
+
+SUITES = {"ingest": ingest.run}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument(
+        "suites", nargs="*", metavar="SUITE", help=f"any of {', '.join(SUITES)} (default: all)"
+    )
+    parser.add_argument("--out", type=Path, default=Path("reports/bench.md"))
+    args = parser.parse_args()
+    sections = []
+    unknown = [name for name in args.suites if name not in SUITES]
+    if unknown:
+        parser.error(f"unknown suite {unknown[0]!r}; suites are {', '.join(SUITES)}")
+    for name in args.suites or list(SUITES):
+        section = SUITES[name]()
+        show(section)
+        sections.append(section)
+    write(sections, args.out)
+    print(f"\nwritten to {args.out} (and {args.out.with_suffix('.json')})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+{{
+    config(
+        severity="error",
+        warn_if="> 0",
+        error_if="> " ~ var("unpriced_turns_error_threshold"),
+        fail_calc="cast(coalesce(sum(unpriced_turns), 0) as bigint)",
+        store_failures=true,
+    )
+}}
+-- Every turn has a price row valid at the turn's time. A turn without one is kept
+-- uncosted (is_priced = false), never priced with a guess; this lists such turns by
+-- model, with their count. The count of turns decides the status: any warns, more
+-- than the var `unpriced_turns_error_threshold` (dbt_project.yml) fails the build.
+
+with
+
+turns as (
+
+    select * from {{ ref('silver_turns') }}
+
+),
+
+prices as (
+
+    select * from {{ ref('silver_prices') }}
+
+),
+
+listed_models as (
+
+    select distinct model_id from prices
+
+),
+
+unpriced as (
+
+    select
+        turns.model_id,
+        case
+            when listed_models.model_id is null then 'model not in seeds/pricing.csv'
+            else 'no row of the model valid at the turn time'
+        end as reason,
+        count(*) as unpriced_turns,
+        min(turns.turn_at) as first_turn_at,
+        max(turns.turn_at) as last_turn_at
+    from turns
+    left join listed_models
+        on turns.model_id = listed_models.model_id
+    where not turns.is_priced
+    group by 1, 2
+
+)
+
+select * from unpriced

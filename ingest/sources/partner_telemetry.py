@@ -1,0 +1,292 @@
+"""Partner telemetry: runtime metrics model providers get about their own models.
+
+Events arrive in batches through API Gateway (REST v1 or HTTP v2 proxy
+integrations, see :mod:`ingest.api`) or as files of one item per line, where an
+item is an API Gateway event, a batch ``{"events": [...]}`` or one event.
+
+Nothing that identifies a person is accepted: the schema is closed (an
+unknown field rejects the event), every text field has a narrow format, and
+any value that looks like an email address, an IP address or a phone number
+rejects the event with reason ``personal_data``. Messages name the field and
+the rule, never the value.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from ingest import validate as v
+from ingest.records import (
+    INVALID_FORMAT,
+    INVALID_VALUE,
+    MALFORMED_JSON,
+    MISSING_FIELD,
+    NOT_A_RECORD,
+    UNKNOWN_FIELD,
+    IngestContext,
+    Landed,
+    RecordError,
+    Rejected,
+    envelope,
+)
+from privacy.patterns import find_personal_data
+
+NAME = "partner_telemetry"
+PERSONAL_DATA = "personal_data"
+PARTNER_MISMATCH = "partner_mismatch"
+MAX_EVENTS_PER_BATCH = 500
+
+EVENT_TYPES = frozenset({"request", "stream", "error"})
+STATUSES = frozenset({"ok", "error"})
+PARTNER_ID = re.compile(r"[a-z][a-z0-9-]{1,39}")
+MODEL_ID = re.compile(r"[A-Za-z0-9._:/-]{1,200}")
+ERROR_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+SDK_VERSION = re.compile(r"[0-9A-Za-z.+-]{1,32}")
+EVENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+FIELDS = frozenset(
+    {
+        "event_id", "partner_id", "model_id", "event_type", "latency_ms", "ttft_ms",
+        "tokens_in", "tokens_out", "status", "error_code", "sdk_version", "occurred_at",
+    }
+)  # fmt: skip
+
+
+def sniff(data: bytes) -> str | None:
+    head = data[:4096].lstrip()
+    if not head.startswith((b"{", b"[")):
+        first = head.split(b"\n", 1)[0][:60].decode("utf-8", "replace")
+        return f"expected partner telemetry JSON, file starts with {first!r}"
+    if b'"partner_id"' not in head and b'"body"' not in head and b'"events"' not in head:
+        return "expected partner telemetry JSON (no 'partner_id', 'events' or 'body' keys)"
+    return None
+
+
+def _personal_data(record: dict) -> None:
+    for key, value in record.items():
+        for text in (key, value) if isinstance(value, str) else (key,):
+            # Only text with one of these characters can hold an email, an IP
+            # address or a formatted phone number; the full rules are slower.
+            if "@" in text or ":" in text or "+" in text or " " in text or text.count(".") >= 3:
+                rule = find_personal_data(text)
+                if rule:
+                    raise RecordError(
+                        PERSONAL_DATA, key, f"field {key!r} looks like {_RULE_WORDS[rule]}"
+                    )
+
+
+_RULE_WORDS = {
+    "email": "an email address",
+    "ipv4": "an IPv4 address",
+    "ipv6": "an IPv6 address",
+    "phone": "a phone number",
+}
+
+
+def _pattern(
+    record: dict, name: str, pattern: re.Pattern[str], rule: str, *, optional: bool = False
+) -> str | None:
+    return v.text(
+        record,
+        name,
+        max_length=200,
+        optional=optional,
+        pattern=pattern,
+        pattern_help=f"must be {rule}",
+    )
+
+
+def _occurred_at(record: dict, context: IngestContext) -> datetime:
+    value = v.text(record, "occurred_at", max_length=40)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))  # type: ignore[union-attr]
+    except ValueError:
+        raise RecordError(
+            INVALID_FORMAT, "occurred_at", "field 'occurred_at' is not an ISO-8601 time"
+        ) from None
+    if moment.tzinfo is None:
+        raise RecordError(
+            INVALID_FORMAT, "occurred_at", "field 'occurred_at' has no time zone (use Z for UTC)"
+        )
+    moment = moment.astimezone(UTC)
+    v.check_event_time(moment, "occurred_at", now=context.now)
+    return moment
+
+
+def validate_event(record: Any, context: IngestContext, *, partner: str | None = None) -> Landed:
+    """One telemetry event as a Bronze line, or RecordError naming the field and rule."""
+    if not isinstance(record, dict):
+        raise RecordError(NOT_A_RECORD, None, "event is not a JSON object")
+    _personal_data(record)
+    extra = sorted(key for key in record if key not in FIELDS)
+    if extra:
+        raise RecordError(
+            UNKNOWN_FIELD, extra[0], f"field {extra[0]!r} is not part of the telemetry schema"
+        )
+    partner_id = _pattern(
+        record, "partner_id", PARTNER_ID, "a partner id (lower-case letters, digits, '-')"
+    )
+    if partner is not None and partner_id != partner:
+        raise RecordError(
+            PARTNER_MISMATCH, "partner_id", "partner_id differs from the authenticated partner"
+        )
+    event_type = v.choice(record, "event_type", EVENT_TYPES)
+    status = v.choice(record, "status", STATUSES)
+    error_code = _pattern(
+        record, "error_code", ERROR_CODE, "an error code (letters, digits, '_.-')", optional=True
+    )
+    if status == "error" and error_code is None:
+        raise RecordError(
+            MISSING_FIELD, "error_code", "field 'error_code' is required when status is 'error'"
+        )
+    ttft = v.integer(record, "ttft_ms", maximum=3_600_000, optional=event_type != "stream")
+    moment = _occurred_at(record, context)
+    event_at, partition = context.utc.from_datetime(moment)
+    client_id = _pattern(
+        record, "event_id", EVENT_ID, "8 to 64 letters, digits, '_' or '-'", optional=True
+    )
+    natural_key = (
+        f"{partner_id}/{client_id}"
+        if client_id
+        else orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+    )
+    event = envelope(NAME, natural_key, event_at, context.received_at)
+    event.update(
+        {
+            "partner_id": partner_id,
+            "model_id": _pattern(record, "model_id", MODEL_ID, "a model id"),
+            "event_type": event_type,
+            "status": status,
+            "error_code": error_code,
+            "latency_ms": v.integer(record, "latency_ms", maximum=3_600_000),
+            "ttft_ms": ttft,
+            "tokens_in": v.integer(record, "tokens_in", maximum=10_000_000),
+            "tokens_out": v.integer(record, "tokens_out", maximum=10_000_000),
+            "sdk_version": _pattern(
+                record, "sdk_version", SDK_VERSION, "a version (letters, digits, '.+-')"
+            ),
+        }
+    )
+    return Landed(event, partition)
+
+
+@dataclass
+class Batch:
+    """The events of one request, and who sent them when the gateway says so."""
+
+    events: list[Any]
+    partner: str | None = None
+
+
+def batch_from_api_event(api_event: dict) -> Batch:
+    """The events in an API Gateway proxy event (v1 or v2). Raises RecordError."""
+    body = api_event.get("body")
+    if body is None:
+        raise RecordError(MISSING_FIELD, "body", "request has no body")
+    if api_event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(body)
+        except ValueError:
+            raise RecordError(MALFORMED_JSON, "body", "body is not valid base64") from None
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise RecordError(MALFORMED_JSON, "body", "body is not valid JSON") from None
+    batch = batch_from_payload(payload)
+    batch.partner = authenticated_partner(api_event)
+    return batch
+
+
+def batch_from_payload(payload: Any) -> Batch:
+    if isinstance(payload, list):
+        events = payload
+    elif isinstance(payload, dict) and "events" in payload:
+        events = payload["events"]
+        if not isinstance(events, list):
+            raise RecordError(INVALID_FORMAT, "events", "'events' must be a list")
+    elif isinstance(payload, dict):
+        events = [payload]
+    else:
+        raise RecordError(
+            NOT_A_RECORD, None, "body is neither an event, a list of events nor {'events': [...]}"
+        )
+    if not events:
+        raise RecordError(MISSING_FIELD, "events", "the batch has no events")
+    if len(events) > MAX_EVENTS_PER_BATCH:
+        raise RecordError(
+            INVALID_VALUE,
+            "events",
+            f"the batch has {len(events)} events, at most {MAX_EVENTS_PER_BATCH}",
+        )
+    return Batch(events)
+
+
+def authenticated_partner(api_event: dict) -> str | None:
+    """The partner id the API Gateway authorizer vouched for, if any.
+
+    REST APIs (v1) put a Lambda authorizer's context in
+    ``requestContext.authorizer``; HTTP APIs (v2) in
+    ``requestContext.authorizer.lambda``, JWT claims in ``...jwt.claims``.
+    """
+    authorizer = (api_event.get("requestContext") or {}).get("authorizer") or {}
+    for scope in (
+        authorizer.get("lambda") or {},
+        (authorizer.get("jwt") or {}).get("claims") or {},
+        authorizer,
+    ):
+        partner = scope.get("partner_id") if isinstance(scope, dict) else None
+        if isinstance(partner, str) and partner:
+            return partner
+    return None
+
+
+def _items(data: bytes) -> Iterator[tuple[str, Any | None, str]]:
+    """(locator, JSON value or None, raw text): one document, or one per line."""
+    try:
+        yield "document", orjson.loads(data), data.decode("utf-8", "replace")
+        return
+    except orjson.JSONDecodeError:
+        pass
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.strip():
+            raw = line.decode("utf-8", "replace")
+            try:
+                yield f"line {number}", orjson.loads(line), raw
+            except orjson.JSONDecodeError:
+                yield f"line {number}", None, raw
+
+
+def parse(data: bytes, context: IngestContext) -> Iterator[Landed | Rejected]:
+    for where, item, raw in _items(data):
+        if item is None:
+            yield Rejected(where, MALFORMED_JSON, None, "line is not valid JSON", raw)
+            continue
+        try:
+            is_api_event = isinstance(item, dict) and "body" in item and "requestContext" in item
+            batch = batch_from_api_event(item) if is_api_event else batch_from_payload(item)
+        except RecordError as err:
+            yield Rejected(where, err.reason, err.field, err.message, raw)
+            continue
+        yield from validate_batch(batch, context, where=where)
+
+
+def validate_batch(
+    batch: Batch, context: IngestContext, *, where: str
+) -> Iterator[Landed | Rejected]:
+    for index, record in enumerate(batch.events):
+        try:
+            yield validate_event(record, context, partner=batch.partner)
+        except RecordError as err:
+            raw = orjson.dumps(record).decode() if not isinstance(record, str) else record
+            yield Rejected(f"{where}, event {index}", err.reason, err.field, err.message, raw)
+
+
+def body_digest(body: bytes | str) -> str:
+    return hashlib.sha256(body.encode() if isinstance(body, str) else body).hexdigest()[:20]

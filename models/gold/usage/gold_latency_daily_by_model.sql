@@ -1,0 +1,49 @@
+{{ config(**day_partitioned('turn_date')) }}
+
+with
+
+turns as (
+
+    select * from {{ ref('silver_turns') }}
+    {% if is_incremental() %}
+        where turn_date >= cast('{{ lookback_start("turn_date") }}' as date)
+    {% endif %}
+
+),
+
+daily as (
+
+    select
+        turn_date,
+        model_id,
+        count(*) as turns,
+        avg(cast(latency_ms as double)) as mean_latency_ms,
+        {{ percentile('latency_ms', 0.5) }} as p50_latency_ms,
+        {{ percentile('latency_ms', 0.95) }} as p95_latency_ms,
+        {{ percentile('latency_ms', 0.99) }} as p99_latency_ms
+    from turns
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        -- dimensions
+        model_id,
+
+        -- measures
+        cast(turns as bigint) as turns,
+        mean_latency_ms,
+        p50_latency_ms,
+        p95_latency_ms,
+        p99_latency_ms,
+
+        -- partition
+        turn_date
+
+    from daily
+
+)
+
+select * from final

@@ -1,0 +1,52 @@
+{{
+    config(
+        unique_key='conversation_key',
+    )
+}}
+
+with
+
+conversation_changes as (
+
+    select * from {{ ref('bronze_dynamodb_conversations') }}
+    {% if is_incremental() %}
+        where partition_date >= '{{ lookback_start("updated_at") }}'
+    {% endif %}
+
+),
+
+latest as (
+
+    select * from {{ first_row_per(
+        'conversation_changes',
+        'source_conversation_id',
+        "changed_at desc, lpad(sequence_number, 40, '0') desc"
+    ) }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ pseudonymise('source_conversation_id') }} as conversation_key,
+        {{ pseudonymise('source_user_id') }} as user_key,
+
+        -- dimensions
+        status,
+        model_id,
+        event_name = 'REMOVE' as is_deleted,
+
+        -- measures
+        turn_count,
+
+        -- timestamps
+        {{ as_timestamp('started_at') }} as started_at,
+        {{ to_date('started_at') }} as started_date,
+        {{ as_timestamp('changed_at') }} as updated_at
+
+    from latest
+
+)
+
+select * from final

@@ -1,0 +1,51 @@
+{{
+    config(
+        unique_key='feedback_key',
+    )
+}}
+
+with
+
+feedback_changes as (
+
+    select * from {{ ref('bronze_dynamodb_feedback') }}
+    {% if is_incremental() %}
+        where partition_date >= '{{ lookback_start("updated_at") }}'
+    {% endif %}
+
+),
+
+latest as (
+
+    select * from {{ first_row_per(
+        'feedback_changes',
+        'source_feedback_id',
+        "changed_at desc, lpad(sequence_number, 40, '0') desc"
+    ) }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ pseudonymise('source_feedback_id') }} as feedback_key,
+        {{ pseudonymise('source_user_id') }} as user_key,
+        {{ pseudonymise('source_conversation_id') }} as conversation_key,
+
+        -- the rating; the comment's text never reached the lake
+        turn_index,
+        rating,
+        has_comment,
+        event_name = 'REMOVE' as is_deleted,
+
+        -- timestamps
+        {{ as_timestamp('created_at') }} as created_at,
+        {{ to_date('created_at') }} as created_date,
+        {{ as_timestamp('changed_at') }} as updated_at
+
+    from latest
+
+)
+
+select * from final

@@ -1,0 +1,71 @@
+{{
+    config(
+        unique_key='event_id',
+        partitioned_by=table_partitions(['request_date']),
+    )
+}}
+
+with
+
+bronze_requests as (
+
+    select * from {{ ref('bronze_cloudfront') }}
+    {% if is_incremental() %}
+        -- CloudFront delivers up to a day late: recompute the look-back window
+        where partition_date >= '{{ lookback_start("request_date") }}'
+    {% endif %}
+
+),
+
+deduplicated as (
+
+    select * from {{ first_row_per('bronze_requests', 'event_id', 'received_at') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        event_id,
+
+        -- where from: the network, never the address; the country, never the city
+        {{ ip_network('client_ip') }} as client_network,
+        country_code,
+        edge_location,
+
+        -- what was asked: the page, never whose
+        method,
+        host_header as site,
+        {{ url_path_template('uri_path') }} as path_template,
+        referer_host,
+        protocol,
+        http_version,
+
+        -- who asked: device class, never the device
+        browser_family,
+        os_family,
+        device_class,
+        is_bot,
+
+        -- response
+        status,
+        edge_result_type,
+        content_type,
+
+        -- measures
+        bytes_sent,
+        bytes_received,
+        time_taken_ms,
+        time_to_first_byte_ms,
+
+        -- timestamps
+        {{ as_timestamp('requested_at') }} as requested_at,
+        {{ to_date('requested_at') }} as request_date,
+        {{ as_timestamp('received_at') }} as received_at
+
+    from deduplicated
+
+)
+
+select * from final
