@@ -19,10 +19,10 @@ ifeq ($(SAGE_PEPPER),)
 export SAGE_DEMO := 1
 endif
 
-.PHONY: help setup demo test lint infra aws-cost docs bench clean
+.PHONY: help setup demo test lint infra aws-cost docs bench clean browser
 
 help:
-	@echo "make demo    generate a sample month, ingest it, build the warehouse, print the cost summary"
+	@echo "make demo    generate a sample month, ingest it, build the warehouse, print the cost summary, build the dashboard"
 	@echo "make test    every check CI runs"
 	@echo "make lint    ruff and sqlfluff"
 	@echo "make infra   parse infra/ and run checkov on it"
@@ -57,8 +57,24 @@ setup: $(STAMP) profiles.yml
 
 demo: setup
 	$(BIN)/sage demo
+	$(BIN)/sage dashboard
 
-test: setup $(CHECKOV_STAMP)
+# The dashboard's tests open the pages in Debian's Chromium (driven by Playwright,
+# which cannot download a browser here). Installed when missing, on Debian as root.
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing chromium (apt-get)"; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				--no-install-recommends chromium fonts-dejavu-core >/dev/null; } \
+			|| echo "could not install chromium: the browser tests will be skipped"; \
+		else \
+			echo "chromium is not installed and cannot be installed here (needs root and apt-get):" \
+				"the browser tests will be skipped"; \
+		fi; \
+	}
+
+test: setup browser $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from benchmarks import ingest
+from benchmarks import build, ingest
 from benchmarks.report import show, write
 
-SUITES = {"ingest": ingest.run}
+SUITES = {"ingest": ingest.run, "build": build.run}
 
 
 def main() -> None:

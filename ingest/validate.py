@@ -158,3 +158,17 @@ def check_event_time(moment: datetime, name: str, *, now: datetime) -> None:
             name,
             f"field {name!r} is {moment:%Y-%m-%d %H:%M:%S}Z, outside 2020-01-01 .. now + 1 day",
         )
+
+
+def iso_instant(record: dict[str, Any], name: str, *, now: datetime) -> datetime:
+    """An ISO-8601 time with a zone (``2026-04-21T10:00:03.120Z``) as a UTC instant."""
+    value = text(record, name, max_length=40)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))  # type: ignore[union-attr]
+    except ValueError:
+        raise RecordError(INVALID_FORMAT, name, f"field {name!r} is not an ISO-8601 time") from None
+    if moment.tzinfo is None:
+        raise RecordError(INVALID_FORMAT, name, f"field {name!r} has no time zone (use Z for UTC)")
+    moment = moment.astimezone(UTC)
+    check_event_time(moment, name, now=now)
+    return moment

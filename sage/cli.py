@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from sage import __version__
-from sage.commands import build, demo, generate, ingest, pricing, summary
+from sage.commands import build, dashboard, demo, generate, ingest, pricing, serve, summary
 from sage.commands.common import CommandError, warn
 
-COMMANDS = [generate, ingest, build, summary, demo, pricing]
+COMMANDS = [generate, ingest, build, summary, demo, pricing, dashboard, serve]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -172,10 +172,12 @@ def _verdict(report: DiffReport, code=str) -> tuple[str, str]:
     )
 
 
-def _full_refresh_note(code=str) -> str:
+def _full_refresh_note(report: DiffReport, code=str) -> str:
+    first = min(item.start for item in report.diff.restatements)
     return (
-        f"Once merged, rebuild with {code('sage build --full-refresh')}: an incremental build "
-        f"re-costs only the last {code('lookback_days')} of turns."
+        f"Once merged, re-cost the turns in Silver from {first} on and rebuild Gold with "
+        f"{code(f'sage build --recost-since {first}')}: an incremental build re-costs only "
+        f"the last {code('lookback_days')} of turns."
     )
 
 
@@ -216,7 +218,7 @@ def render_text(report: DiffReport) -> str:
     lines += ["", f"{headline}. {explanation}"]
     lines += [f"  {line}" for line in _restatement_lines(report)]
     if diff.restates_history:
-        lines.append(_full_refresh_note())
+        lines.append(_full_refresh_note(report))
     return "\n".join(lines)
 
 
@@ -241,7 +243,7 @@ def render_markdown(report: DiffReport) -> str:
     if diff.restates_history:
         lines += [f"> **{headline}.** {explanation}", ">"]
         lines += [f"> - {line}" for line in _restatement_lines(report)]
-        lines += [">", f"> {_full_refresh_note(code=lambda text: f'`{text}`')}"]
+        lines += [">", f"> {_full_refresh_note(report, code=lambda text: f'`{text}`')}"]
     else:
         lines.append(f"**{headline}.** {explanation}")
     lines += ["", f"Rows: {counts(diff)}."]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import gzip
 import json
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from ingest.handler import dynamodb_stream_handler, partner_telemetry_handler, s3_object_handler
 from ingest.lake import LocalLake
 from tests.conftest import FIXTURES
+from tests.lake_files import lines
 
 TELEMETRY = FIXTURES / "partner_telemetry"
 
@@ -22,12 +22,7 @@ def lake(tmp_path, monkeypatch) -> LocalLake:
 
 
 def landed(lake: LocalLake, table: str) -> list[dict]:
-    rows = []
-    for item in lake.list(f"bronze/{table}/"):
-        rows += [
-            json.loads(line) for line in gzip.decompress(lake.read_bytes(item.key)).splitlines()
-        ]
-    return rows
+    return lines(lake, f"bronze/{table}/")
 
 
 def test_http_api_v2_batch_with_bad_events_answers_202_naming_each_bad_field(lake):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,20 +14,11 @@ from ingest.lake import LocalLake
 from ingest.pipeline import Ingestor, ingest_paths
 from ingest.sources import get_source
 from tests.conftest import FIXTURES
+from tests.lake_files import lines
 
 EMF = FIXTURES / "lambda_emf"
 SOURCE = get_source("lambda_emf")
 NOW = datetime(2026, 4, 22, tzinfo=UTC)
-
-
-def read_lines(lake: LocalLake, prefix: str) -> list[dict]:
-    rows = []
-    for item in lake.list(prefix):
-        if item.key.endswith(".ndjson.gz"):
-            rows += [
-                json.loads(line) for line in gzip.decompress(lake.read_bytes(item.key)).splitlines()
-            ]
-    return rows
 
 
 def ingest(lake: LocalLake, *paths: Path):
@@ -45,7 +35,7 @@ def test_valid_payload_lands_every_turn_with_the_envelope(tmp_path):
         "bronze/lambda_emf/dt=2026-04-21/hour=10",
         "bronze/lambda_emf/dt=2026-04-21/hour=11",
     ]
-    rows = sorted(read_lines(lake, "bronze/"), key=lambda row: row["event_at"])
+    rows = sorted(lines(lake, "bronze/"), key=lambda row: row["event_at"])
     first = rows[0]
     assert list(first)[:5] == ["event_id", "source", "event_at", "received_at", "schema_version"]
     assert first["source"] == "lambda_emf"
@@ -65,7 +55,7 @@ def test_unknown_fields_land_without_the_field_and_are_reported(tmp_path):
     lake = LocalLake(tmp_path)
     report = ingest(lake, EMF / "cloudwatch_subscription.json")
     assert dict(report.unknown_fields) == {"experiment_arm": 1}
-    assert all("experiment_arm" not in row for row in read_lines(lake, "bronze/"))
+    assert all("experiment_arm" not in row for row in lines(lake, "bronze/"))
 
 
 def test_each_malformed_record_is_quarantined_with_its_reason_and_field(tmp_path):
@@ -76,7 +66,7 @@ def test_each_malformed_record_is_quarantined_with_its_reason_and_field(tmp_path
     assert report.landed == 1
     assert report.quarantined_total == 9
     assert report.balanced
-    rejected = {row["record"]: row for row in read_lines(lake, "quarantine/")}
+    rejected = {row["record"]: row for row in lines(lake, "quarantine/")}
     by_event = {int(record.rsplit(" ", 1)[1]): row for record, row in rejected.items()}
     expected = {
         1: ("malformed_json", None),
@@ -121,7 +111,7 @@ def test_gzip_and_plain_files_give_the_same_events(tmp_path):
     lake_a, lake_b = LocalLake(tmp_path / "a"), LocalLake(tmp_path / "b")
     ingest(lake_a, plain)
     ingest(lake_b, packed)
-    ids = lambda lake: sorted(row["event_id"] for row in read_lines(lake, "bronze/"))  # noqa: E731
+    ids = lambda lake: sorted(row["event_id"] for row in lines(lake, "bronze/"))  # noqa: E731
     assert ids(lake_a) == ids(lake_b)
 
 
@@ -150,7 +140,7 @@ def test_unreadable_file_is_quarantined_whole_and_nothing_lands(tmp_path, conten
     assert list(lake.list("bronze/")) == []
     kept = [item.key for item in lake.list("quarantine/") if ".file-" in item.key]
     assert len(kept) == 1 and lake.read_bytes(kept[0]) == bad.read_bytes()
-    [reason] = read_lines(lake, "quarantine/")
+    [reason] = lines(lake, "quarantine/")
     assert reason["reason"] == "unreadable_file" and reason["record"] == "whole file"
 
 
@@ -160,7 +150,7 @@ def test_lambda_handler_lands_a_cloudwatch_subscription_event(tmp_path, monkeypa
     event = {"awslogs": {"data": base64.b64encode(gzip.compress(payload)).decode()}}
     result = cloudwatch_logs_handler(event)
     assert (result["records_read"], result["landed"], result["files_rejected"]) == (3, 3, 0)
-    assert len(read_lines(LocalLake(tmp_path), "bronze/")) == 3
+    assert len(lines(LocalLake(tmp_path), "bronze/")) == 3
 
 
 def test_duplicates_across_files_in_one_run_land_once(tmp_path):

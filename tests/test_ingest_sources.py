@@ -3,7 +3,6 @@ what is dropped at the edge, and that the counts add up."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from ingest.lake import LocalLake
 from ingest.pipeline import Ingestor
 from ingest.sources import get_source
 from tests.conftest import FIXTURES
+from tests.lake_files import lines
 
 NOW = datetime(2026, 4, 22, tzinfo=UTC)
 
@@ -25,16 +25,6 @@ def ingest(tmp_path: Path, source: str, *files: Path):
     for path in files:
         ingestor.ingest_file(path)
     return ingestor.report, lake
-
-
-def lines(lake: LocalLake, prefix: str) -> list[dict]:
-    rows = []
-    for item in lake.list(prefix):
-        if item.key.endswith(".ndjson.gz"):
-            rows += [
-                json.loads(line) for line in gzip.decompress(lake.read_bytes(item.key)).splitlines()
-            ]
-    return rows
 
 
 def reasons(lake: LocalLake) -> dict[str, tuple[str, str | None]]:

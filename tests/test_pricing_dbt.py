@@ -6,6 +6,7 @@ threshold."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import shutil
 
 import duckdb
@@ -75,12 +76,16 @@ def test_the_sample_build_warns_on_unpriced_turns_by_default(built: Built, capsy
 
 def test_broken_periods_and_unpriced_turns_above_the_threshold_fail(broken_copy, capsys):
     settings, unpriced = broken_copy
+    with duckdb.connect(settings.warehouse, read_only=True) as connection:
+        turns = connection.execute("select count(*) from innerverse_silver.turns").fetchone()[0]
+    ppm = math.ceil(unpriced * 1_000_000 / turns)
+    assert 0 < ppm < 10_000  # the sample's unpriced share: a warning by default
     with pytest.raises(DbtFailed):
         run_dbt(
             [
                 "test",
                 "--select", PERIODS_TEST, UNPRICED_TEST,
-                "--vars", f"{{unpriced_turns_error_threshold: {unpriced - 1}}}",
+                "--vars", f"{{unpriced_turns_max_ppm: {ppm - 1}}}",
             ],
             settings,
             quiet=True,
@@ -88,7 +93,7 @@ def test_broken_periods_and_unpriced_turns_above_the_threshold_fail(broken_copy,
     out = capsys.readouterr().out
     assert f"Failure in test {PERIODS_TEST}" in out
     assert f"Failure in test {UNPRICED_TEST}" in out
-    assert f"Got {unpriced} results, configured to fail if > {unpriced - 1}" in out
+    assert f"Got {ppm} results, configured to fail if > {ppm - 1}" in out
     with duckdb.connect(settings.warehouse, read_only=True) as connection:
         periods = connection.execute(
             "select price_id, model_id, rule, other_price_id "

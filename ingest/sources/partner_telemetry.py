@@ -18,7 +18,6 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -103,23 +102,6 @@ def _pattern(
     )
 
 
-def _occurred_at(record: dict, context: IngestContext) -> datetime:
-    value = v.text(record, "occurred_at", max_length=40)
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))  # type: ignore[union-attr]
-    except ValueError:
-        raise RecordError(
-            INVALID_FORMAT, "occurred_at", "field 'occurred_at' is not an ISO-8601 time"
-        ) from None
-    if moment.tzinfo is None:
-        raise RecordError(
-            INVALID_FORMAT, "occurred_at", "field 'occurred_at' has no time zone (use Z for UTC)"
-        )
-    moment = moment.astimezone(UTC)
-    v.check_event_time(moment, "occurred_at", now=context.now)
-    return moment
-
-
 def validate_event(record: Any, context: IngestContext, *, partner: str | None = None) -> Landed:
     """One telemetry event as a Bronze line, or RecordError naming the field and rule."""
     if not isinstance(record, dict):
@@ -147,7 +129,7 @@ def validate_event(record: Any, context: IngestContext, *, partner: str | None =
             MISSING_FIELD, "error_code", "field 'error_code' is required when status is 'error'"
         )
     ttft = v.integer(record, "ttft_ms", maximum=3_600_000, optional=event_type != "stream")
-    moment = _occurred_at(record, context)
+    moment = v.iso_instant(record, "occurred_at", now=context.now)
     event_at, partition = context.utc.from_datetime(moment)
     client_id = _pattern(
         record, "event_id", EVENT_ID, "8 to 64 letters, digits, '_' or '-'", optional=True

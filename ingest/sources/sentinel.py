@@ -10,14 +10,12 @@ an unknown emotion label or an unknown field rejects the observation.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from ingest import validate as v
 from ingest.records import (
-    INVALID_FORMAT,
     INVALID_TYPE,
     INVALID_VALUE,
     MALFORMED_JSON,
@@ -58,23 +56,6 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def _observed_at(record: dict, context: IngestContext) -> datetime:
-    value = v.text(record, "observed_at", max_length=40)
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))  # type: ignore[union-attr]
-    except ValueError:
-        raise RecordError(
-            INVALID_FORMAT, "observed_at", "field 'observed_at' is not an ISO-8601 time"
-        ) from None
-    if moment.tzinfo is None:
-        raise RecordError(
-            INVALID_FORMAT, "observed_at", "field 'observed_at' has no time zone (use Z for UTC)"
-        )
-    moment = moment.astimezone(UTC)
-    v.check_event_time(moment, "observed_at", now=context.now)
-    return moment
-
-
 def _emotions(record: dict) -> list[str]:
     value = record.get("emotions", [])
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -101,7 +82,7 @@ def to_landed(record: Any, raw: str, context: IngestContext) -> Landed:
         raise RecordError(
             UNKNOWN_FIELD, extra[0], f"field {extra[0]!r} is not part of the observation schema"
         )
-    moment = _observed_at(record, context)
+    moment = v.iso_instant(record, "observed_at", now=context.now)
     event_at, partition = context.utc.from_datetime(moment)
     natural_key = v.text(record, "observation_id", max_length=64, optional=True) or raw
     event = envelope(NAME, natural_key, event_at, context.received_at)

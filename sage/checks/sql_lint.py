@@ -60,10 +60,12 @@ def macro_names(root: Path = PROJECT_ROOT) -> list[str]:
 
 # The stubs, as a Python library the templater loads into the Jinja context
 # (sqlfluff's `library_path`; an __init__.py puts its names at the top level).
-# A stub renders as a one-column subquery named after the macro, which parses
-# wherever a macro's SQL may stand (an expression, a relation, a CTE's body, a
-# quoted literal) and selects from the names it was given, so a CTE passed to a
-# macro by name counts as used. It also unpacks as an empty mapping, for
+# A stub called with arguments renders as a one-column subquery named after the
+# macro, which parses wherever a macro's SQL may stand (an expression, a
+# relation, a CTE's body, a quoted literal) and selects from the names it was
+# given, so a CTE passed to a macro by name counts as used. A modifier (a macro
+# whose portable variant renders nothing, such as materialized_cte()) renders
+# nothing. It also unpacks as an empty mapping, for
 # `config(**day_partitioned('d'))`; `dbt.dateadd(...)` resolves to a stub too.
 STUB_LIBRARY = """
 import re
@@ -84,6 +86,8 @@ class Stub(str):
 
 def _stub(name):
     def call(*args, **kwargs):
+        if name in MODIFIERS:  # a keyword or nothing, such as materialized_cte()
+            return Stub("")
         # Relations passed by name (CTEs) stay referenced, so unused-CTE checks hold.
         names = [a for a in list(args) + list(kwargs.values())
                  if isinstance(a, str) and IDENTIFIER.fullmatch(a)]
@@ -99,11 +103,22 @@ for _name in NAMES:
 """
 
 
+def modifier_names(root: Path = PROJECT_ROOT) -> list[str]:
+    """Macros whose portable (default__ or athena__) variant takes no argument and
+    renders nothing, such as materialized_cte(): keywords some engine needs."""
+    text = "\n".join(path.read_text() for path in (root / "macros").rglob("*.sql"))
+    empty = re.compile(r"{%-?\s*macro\s+(?:default|athena)__(\w+)\(\)\s*-?%}\s*{%-?\s*endmacro")
+    return sorted(set(empty.findall(text)))
+
+
 def write_stub_library(folder: Path, root: Path = PROJECT_ROOT) -> Path:
     library = folder / "innerverse_macro_stubs"
     library.mkdir()
     names = ", ".join(repr(name) for name in macro_names(root))
-    (library / "__init__.py").write_text(f"NAMES = [{names}]\n{STUB_LIBRARY}")
+    modifiers = ", ".join(repr(name) for name in modifier_names(root))
+    (library / "__init__.py").write_text(
+        f"NAMES = [{names}]\nMODIFIERS = {{{modifiers}}}\n{STUB_LIBRARY}"
+    )
     return library
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 
 from privacy.pseudonym import PepperError, pepper_from_env
 from sage.commands import pricing
@@ -29,6 +30,18 @@ def register(subparsers) -> None:
         help="with --full-refresh, rebuild Silver too, from the Bronze that is left (Bronze keeps "
         "90 days: older Silver rows would be lost)",
     )
+    parser.add_argument(
+        "--recost-since",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="after a correction of the price list: cost Silver's turns from this day on again "
+        "(from their own tokens) and rebuild Gold",
+    )
+    parser.add_argument(
+        "--unit-tests",
+        action="store_true",
+        help="also run dbt's unit tests (they test the SQL, not the data; `make test` runs them)",
+    )
     parser.add_argument("--select", nargs="+", metavar="SELECTOR", help="dbt node selection")
     add_location_flags(parser)
     parser.set_defaults(handler=run)
@@ -39,6 +52,8 @@ def build(
     *,
     full_refresh: bool = False,
     rebuild_silver: bool = False,
+    unit_tests: bool = False,
+    recost_since: date | None = None,
     select: list[str] | None = None,
 ) -> None:
     try:
@@ -46,13 +61,15 @@ def build(
     except PepperError as exc:
         raise CommandError(str(exc), status=2) from None
     pricing.check_price_list()  # a bad row is named here, before dbt fails on it
-    args = ["build"]
+    args = ["build"] if unit_tests else ["build", "--exclude-resource-type", "unit_test"]
     if rebuild_silver and not full_refresh:
         raise CommandError("--rebuild-silver goes with --full-refresh", status=2)
-    if full_refresh:
-        args.append("--full-refresh")
+    if full_refresh or recost_since:
+        args.append("--full-refresh")  # Silver is protected from it; Gold is rebuilt
     if rebuild_silver:
         args += ["--vars", "{rebuild_silver_from_bronze: true}"]
+    elif recost_since:
+        args += ["--vars", f"{{recost_turns_since: '{recost_since.isoformat()}'}}"]
     if select:
         args += ["--select", *select]
     try:
@@ -67,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         settings_from(args),
         full_refresh=args.full_refresh,
         rebuild_silver=args.rebuild_silver,
+        unit_tests=args.unit_tests,
+        recost_since=args.recost_since,
         select=args.select,
     )
     return EXIT_OK

@@ -24,10 +24,22 @@ prices as (
 
 ),
 
-deduplicated as (
+deduplicated as {{ materialized_cte() }} (
 
     -- a redelivered line has the same event_id; keep the first copy landed
     select * from {{ first_row_per('bronze_turns', 'event_id', 'received_at') }}
+
+),
+
+user_keys as (
+
+    select * from {{ pseudonym_map('deduplicated', 'source_user_id') }} as user_map
+
+),
+
+conversation_keys as (
+
+    select * from {{ pseudonym_map('deduplicated', 'source_conversation_id') }} as conversation_map
 
 ),
 
@@ -35,9 +47,9 @@ pseudonymised as (
 
     select
         -- ids
-        event_id,
-        {{ pseudonymise('source_user_id') }} as user_key,
-        {{ pseudonymise('source_conversation_id') }} as conversation_key,
+        deduplicated.event_id,
+        user_keys.pseudonym as user_key,
+        conversation_keys.pseudonym as conversation_key,
 
         -- dimensions
         model_id,
@@ -60,6 +72,53 @@ pseudonymised as (
         {{ as_timestamp('received_at') }} as received_at
 
     from deduplicated
+    left join user_keys on deduplicated.source_user_id = user_keys.source_id
+    left join conversation_keys on deduplicated.source_conversation_id = conversation_keys.source_id
+
+),
+
+{% set recost_since = recost_turns_since() %}
+{% if recost_since %}
+    restated as (
+
+        -- A correction of the price list (`sage build --recost-since`): the turns
+        -- already in Silver from that day on are costed again from their own tokens,
+        -- since their Bronze may have expired long ago.
+        select
+            existing.event_id,
+            existing.user_key,
+            existing.conversation_key,
+            existing.model_id,
+            existing.route,
+            existing.region,
+            existing.device_class,
+            existing.crisis_level,
+            existing.turn_index,
+            existing.latency_ms,
+            existing.tokens_in,
+            existing.tokens_out,
+            existing.tokens_cache_read,
+            existing.tokens_cache_write,
+            existing.app_reported_cost_usd as app_cost_usd,
+            existing.turn_at,
+            existing.received_at
+        from {{ this }} as existing
+        left join pseudonymised as relanded
+            on existing.event_id = relanded.event_id
+        where
+            existing.turn_date >= cast('{{ recost_since }}' as date)
+            and relanded.event_id is null
+
+    ),
+
+{% endif %}
+turns_to_cost as (
+
+    select * from pseudonymised
+    {% if recost_since %}
+        union all
+        select * from restated
+    {% endif %}
 
 ),
 
@@ -82,7 +141,7 @@ costed as (
         ) }}
         + {{ usd_for_tokens('turns.tokens_out', 'prices.output_usd_per_mtok') }}
             as cost_without_cache_usd
-    from pseudonymised as turns
+    from turns_to_cost as turns
     left join prices
         on {{ price_valid_at('prices', 'turns.model_id', 'turns.turn_at') }}
 

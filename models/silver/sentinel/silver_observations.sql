@@ -22,9 +22,21 @@ prices as (
 
 ),
 
-deduplicated as (
+deduplicated as {{ materialized_cte() }} (
 
     select * from {{ first_row_per('bronze_observations', 'event_id', 'received_at') }}
+
+),
+
+user_keys as (
+
+    select * from {{ pseudonym_map('deduplicated', 'source_user_id') }} as user_map
+
+),
+
+conversation_keys as (
+
+    select * from {{ pseudonym_map('deduplicated', 'source_conversation_id') }} as conversation_map
 
 ),
 
@@ -48,10 +60,10 @@ final as (
 
     select
         -- ids
-        event_id,
-        {{ pseudonymise('source_user_id') }} as user_key,
-        {{ pseudonymise('source_conversation_id') }} as conversation_key,
-        price_id,
+        costed.event_id,
+        user_keys.pseudonym as user_key,
+        conversation_keys.pseudonym as conversation_key,
+        costed.price_id,
 
         -- the observation
         turn_index,
@@ -71,6 +83,8 @@ final as (
         {{ as_timestamp('received_at') }} as received_at
 
     from costed
+    left join user_keys on costed.source_user_id = user_keys.source_id
+    left join conversation_keys on costed.source_conversation_id = conversation_keys.source_id
 
 )
 

@@ -1,0 +1,172 @@
+"""Warehouse build time and memory on 90 days of turns, next to the floor.
+
+A Bronze lake of `turns` LLM turns over 90 days is synthesised directly with
+DuckDB (generating and ingesting 10 million turns through the sample generator
+would take most of an hour and measure the ingest, which has its own
+benchmark): heavy-tailed users (a cubic skew), 8-turn conversations, the price
+list's model mix plus an unpriced model, prompt caching on most conversations,
+a few crisis flags. Then, each in its own process so its peak memory is its
+own:
+
+- the floor: one plain DuckDB scan of the same raw files, reading every column;
+- a full `dbt build` (models and every test) into an empty warehouse;
+- one more day of turns landed, and an incremental `dbt build`.
+
+Targets (issue 4): full build within 3x the floor; the incremental day under
+10% of the full build; peak memory under 4 GB at 10 million turns.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.report import Section
+from sage.config import PROJECT_ROOT
+from sage.dbt import ensure_profiles
+
+HERE = Path(__file__).parent
+START = date(2026, 6, 1)
+DAYS = 90
+
+SYNTHESISE = (HERE / "synthesise_turns.sql").read_text()
+
+
+FLOOR = (HERE / "floor_scan.sql").read_text()
+
+
+def synthesise(
+    lake: Path, *, first: int, count: int, start: date, days: int, users: int, name: str
+) -> None:
+    (lake / "bronze").mkdir(parents=True, exist_ok=True)
+    sql = SYNTHESISE.format(
+        first=first,
+        last=first + count,
+        count=count,
+        users=users,
+        start=start.isoformat(),
+        seconds=days * 86_400,
+        target=lake / "bronze" / "lambda_emf",
+        name=name,
+    )
+    duckdb.connect().execute(sql)
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_mb: float
+
+
+def measure(command: list[str], env: dict[str, str]) -> Measured:
+    """Run a command in its own process; its wall time and peak resident memory."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            command, env=env, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        if status != 0:
+            output.seek(0)
+            tail = output.read().decode(errors="replace")[-3000:]
+            raise RuntimeError(f"{' '.join(command[:3])} failed:\n{tail}")
+    return Measured(seconds, usage.ru_maxrss / 1024)
+
+
+def run_size(turns: int, work: Path) -> list[list[object]]:
+    lake, warehouse = work / "lake", work / "warehouse.duckdb"
+    users = max(1_000, turns // 100)
+    print(f"  synthesising {turns:,} turns of {users:,} users over {DAYS} days...", flush=True)
+    synthesise(lake, first=0, count=turns, start=START, days=DAYS, users=users, name="base")
+    env = {**os.environ, "SAGE_LAKE": str(lake), "SAGE_WAREHOUSE": str(warehouse), "SAGE_DEMO": "1"}
+    env.pop("SAGE_PEPPER", None)
+    # The production build: models and data tests (unit tests test the code, in CI).
+    dbt = [
+        str(Path(sys.executable).parent / "dbt"), "--quiet", "build",
+        "--exclude-resource-type", "unit_test",
+        "--profiles-dir", str(PROJECT_ROOT), "--target", "local",
+        "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+    ]  # fmt: skip
+    files = f"{lake}/bronze/lambda_emf/*/*/*.ndjson.gz"
+    floor_script = (
+        f"import duckdb; duckdb.connect().execute({FLOOR.format(files=files)!r}).fetchall()"
+    )
+
+    print("  floor: one plain scan...", flush=True)
+    floor = measure([sys.executable, "-c", floor_script], env)
+    print(f"    {floor.seconds:.1f}s; full build...", flush=True)
+    full = measure(dbt, env)
+    print(f"    {full.seconds:.1f}s; one more day, incremental build...", flush=True)
+    day = turns // DAYS
+    synthesise(
+        lake,
+        first=turns,
+        count=day,
+        start=START + timedelta(days=DAYS),
+        days=1,
+        users=users,
+        name="late",
+    )
+    incremental = measure(dbt, env)
+    print(f"    {incremental.seconds:.1f}s", flush=True)
+    label = f"{turns / 1e6:g}M turns"
+    return [
+        [
+            label,
+            "floor: one DuckDB scan of the raw files",
+            round(floor.seconds, 1),
+            "",
+            round(floor.peak_mb),
+            "",
+        ],
+        [
+            label,
+            "full dbt build (models + tests)",
+            round(full.seconds, 1),
+            f"{full.seconds / floor.seconds:.1f}x floor",
+            round(full.peak_mb),
+            "3x floor",
+        ],
+        [
+            label,
+            "incremental build, one more day",
+            round(incremental.seconds, 1),
+            f"{100 * incremental.seconds / full.seconds:.0f}% of full",
+            round(incremental.peak_mb),
+            "10% of full",
+        ],
+    ]
+
+
+def run(*, sizes: tuple[int, ...] = (1_000_000, 10_000_000)) -> Section:
+    ensure_profiles()
+    rows = []
+    for turns in sizes:
+        work = Path(tempfile.mkdtemp(prefix="sage-bench-build-"))
+        try:
+            print(f"build benchmark, {turns:,} turns", flush=True)
+            rows += run_size(turns, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return Section(
+        "Warehouse build, 90 days of turns",
+        ["size", "step", "seconds", "relative", "peak MB", "target"],
+        rows,
+        [
+            "Bronze synthesised with DuckDB (heavy-tailed users, 8-turn conversations, the "
+            "price list's model mix); other sources empty.",
+            "Each step runs in its own process; peak MB is its maximum resident memory.",
+            "Targets: full build within 3x the floor, incremental day under 10% of the full "
+            "build, peak under 4 GB at 10M.",
+        ],
+    )
