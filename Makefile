@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 # Re-install whenever the dependency declarations change.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 PIP := $(BIN)/pip --disable-pip-version-check --quiet
+# checkov (infra/ checks) has dependencies that conflict with the project's: own venv.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat infra/checkov-constraints.txt | sha256sum | cut -c1-16)
 
 # Sample data only: the demo and the tests use the public demo pepper unless a
 # real one is set. A real deployment sets SAGE_PEPPER and never SAGE_DEMO.
@@ -16,12 +19,14 @@ ifeq ($(SAGE_PEPPER),)
 export SAGE_DEMO := 1
 endif
 
-.PHONY: help setup demo test lint docs bench clean browser
+.PHONY: help setup demo test lint infra aws-cost docs bench clean browser
 
 help:
 	@echo "make demo    generate a sample month, ingest it, build the warehouse, print the cost summary, build the dashboard"
 	@echo "make test    every check CI runs"
 	@echo "make lint    ruff and sqlfluff"
+	@echo "make infra   parse infra/ and run checkov on it"
+	@echo "make aws-cost  monthly AWS cost at 1,000 daily users, from a sample (reports/aws-cost.md)"
 	@echo "make docs    dbt docs for the analyst (target/index.html)"
 	@echo "make bench   benchmarks (writes reports/bench.md)"
 	@echo "make clean   remove the demo outputs and dbt artefacts (keeps .venv)"
@@ -34,6 +39,15 @@ $(STAMP): pyproject.toml constraints.txt
 	@rm -rf $(VENV)
 	@$(PYTHON) -m venv $(VENV)
 	@$(PIP) install --constraint constraints.txt --editable '.[dev]' 2> >(grep -v '^WARNING: Location' >&2)
+	@touch $@
+
+$(CHECKOV_STAMP): infra/checkov-constraints.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3)"; exit 2; }
+	@echo "setting up $(CHECKOV_VENV) (checkov, pinned in infra/checkov-constraints.txt)"
+	@rm -rf $(CHECKOV_VENV)
+	@$(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/pip --disable-pip-version-check --quiet install \
+		--constraint infra/checkov-constraints.txt checkov 2> >(grep -v '^WARNING: Location' >&2)
 	@touch $@
 
 profiles.yml:
@@ -60,7 +74,7 @@ browser:
 		fi; \
 	}
 
-test: setup browser
+test: setup browser $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -68,6 +82,13 @@ test: setup browser
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m sage.checks.sql_lint
+
+infra: setup $(CHECKOV_STAMP)
+	$(BIN)/python -m sage.checks.terraform
+
+aws-cost: setup
+	$(BIN)/python -m sage.aws_cost
 
 bench: setup
 	$(BIN)/python -m benchmarks

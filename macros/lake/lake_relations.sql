@@ -151,12 +151,18 @@
         {{ log("create_lake_tables: nothing to do on " ~ target.type ~ "; its lake views are made on every run", info=true) }}
         {{ return(none) }}
     {%- endif -%}
-    {%- do run_query("create database if not exists `" ~ lake_schema() ~ "`") -%}
+    {#- Every statement is rendered before the first runs, so a bad setting changes nothing. -#}
+    {%- set statements = ["create database if not exists `" ~ lake_schema() ~ "`"] -%}
     {%- for node in lake_tables() -%}
         {%- if replace -%}
-            {%- do run_query("drop table if exists `" ~ lake_schema() ~ "`.`" ~ node.identifier ~ "`") -%}
+            {%- do statements.append("drop table if exists `" ~ lake_schema() ~ "`.`" ~ node.identifier ~ "`") -%}
         {%- endif -%}
-        {%- do run_query(athena_lake_table_ddl(node)) -%}
+        {%- do statements.append(athena_lake_table_ddl(node)) -%}
+    {%- endfor -%}
+    {%- for statement in statements -%}
+        {%- do run_query(statement) -%}
+    {%- endfor -%}
+    {%- for node in lake_tables() -%}
         {{ log("created " ~ lake_schema() ~ "." ~ node.identifier, info=true) }}
     {%- endfor -%}
 {%- endmacro %}
@@ -165,6 +171,12 @@
 {% macro athena_lake_table_ddl(node) -%}
     {%- set partitions = node.meta.get("partitioned_by", []) -%}
     {%- set location = lake_location(node.meta["lake_prefix"]) -%}
+    {#- Athena reads only S3; a local lake path would create a table over nothing. -#}
+    {%- if not location.startswith("s3://") -%}
+        {{ exceptions.raise_compiler_error(
+            "the lake must be on S3 for Athena: set SAGE_LAKE=s3://bucket/prefix, not " ~ var("lake")
+        ) }}
+    {%- endif -%}
 create external table if not exists `{{ lake_schema() }}`.`{{ node.identifier }}` (
     {%- for name, data_type in lake_file_columns(node) %}
     `{{ name }}` {{ athena__lake_column_type(data_type | lower | trim) }}{{ "," if not loop.last }}

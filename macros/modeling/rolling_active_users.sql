@@ -47,10 +47,12 @@
         spans as (
 
             select
+                user_key,
+                span_number,
                 min(activity_date) as first_day,
                 max(activity_date) as last_day
             from numbered
-            group by user_key, span_number
+            group by 1, 2
 
         ),
 

@@ -21,18 +21,9 @@
     source-id rule is one join of every pseudonym column with Bronze's ids.
 #}
 
-{#- Does `text` contain a match of `pattern` anywhere? -#}
+{#- Does `text` contain a match of `pattern` (a pattern, not SQL) anywhere? -#}
 {% macro regex_contains(text, pattern) -%}
-    {{ return(adapter.dispatch("regex_contains", "innerverse")(text, pattern)) }}
-{%- endmacro %}
-
-{% macro default__regex_contains(text, pattern) -%}
-    regexp_like({{ text }}, {{ privacy_sql_string(pattern) }})
-{%- endmacro %}
-
-{% macro duckdb__regex_contains(text, pattern) -%}
-    {#- DuckDB (RE2) has no regexp_like; regexp_matches is its "found anywhere". -#}
-    regexp_matches({{ text }}, {{ privacy_sql_string(pattern) }})
+    {{ regex_matches(text, privacy_sql_string(pattern)) }}
 {%- endmacro %}
 
 
@@ -74,7 +65,7 @@
 
 {#- What a failing value looks like in a finding: its first character and its length. -#}
 {% macro privacy_masked(text) -%}
-    substr({{ text }}, 1, 1) || '*** (' || cast(length({{ text }}) as {{ dbt.type_string() }}) || ' characters)'
+    substr({{ text }}, 1, 1) || '*** (' || cast(length({{ text }}) as varchar) || ' characters)'
 {%- endmacro %}
 
 
@@ -228,25 +219,41 @@ source_id_findings as (
 findings as (
 
     select
-        cast(null as {{ dbt.type_string() }}) as table_name,
-        cast(null as {{ dbt.type_string() }}) as column_name,
-        cast(null as {{ dbt.type_string() }}) as rule,
-        cast(null as {{ dbt.type_bigint() }}) as failing_rows,
-        cast(null as {{ dbt.type_string() }}) as detail
+        cast(null as varchar) as table_name,
+        cast(null as varchar) as column_name,
+        cast(null as varchar) as rule,
+        cast(null as bigint) as failing_rows,
+        cast(null as varchar) as detail
     where 1 = 0
     {%- for label, column, rule, detail in static %}
     union all
-    select '{{ label }}', {{ "'" ~ column ~ "'" if column else "null" }}, '{{ rule }}', null, {{ privacy_sql_string(detail) }}
+    select
+        '{{ label }}' as table_name,
+        {{ "'" ~ column ~ "'" if column else "null" }} as column_name,
+        '{{ rule }}' as rule,
+        null as failing_rows,
+        {{ privacy_sql_string(detail) }} as detail
     {%- endfor %}
     {%- for cte, label, relation, checks in scans %}
     {%- for column, rule, predicate, shown in checks %}
     union all
-    select '{{ label }}', '{{ column }}', '{{ rule }}', cast(failing_{{ loop.index }} as {{ dbt.type_bigint() }}), example_{{ loop.index }} from {{ cte }}
+    select
+        '{{ label }}' as table_name,
+        '{{ column }}' as column_name,
+        '{{ rule }}' as rule,
+        cast(failing_{{ loop.index }} as bigint) as failing_rows,
+        example_{{ loop.index }} as detail
+    from {{ cte }}
     {%- endfor %}
     {%- endfor %}
     {%- if semi_joins %}
     union all
-    select table_name, column_name, 'source_id', cast(failing_rows as {{ dbt.type_bigint() }}), example
+    select
+        table_name,
+        column_name,
+        'source_id' as rule,
+        cast(failing_rows as bigint) as failing_rows,
+        example as detail
     from source_id_findings
     {%- endif %}
 

@@ -15,14 +15,38 @@
 {%- endmacro %}
 
 {% macro athena__ip_network(ip) -%}
-    {#- Trino has an IPADDRESS type; its ip_prefix() prints the network in RFC 5952
-        form and treats IPv4-mapped IPv6 as IPv4, which then takes a /24. -#}
-    cast(
-        ip_prefix(
-            cast({{ ip }} as ipaddress),
-            case when strpos({{ ip }}, '.') > 0 then 24 else 48 end
-        ) as varchar
-    )
+    {#-
+        Athena (engine 3, Trino) has no function that truncates an address to its
+        network: ip_prefix() is Presto's, and Trino's IP functions stop at
+        contains(). So the address is read as its 16 bytes: cast to IPADDRESS,
+        which holds IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d), exactly the
+        addresses privacy/network.py treats as IPv4, then to VARBINARY, in hex.
+        A mapped address gives its first three octets and '.0/24'; any other its
+        first three 16-bit groups without leading zeros and '::/48', trailing
+        zero groups dropped as RFC 5952 (and Python's ipaddress) print a /48.
+    -#}
+    {%- set hex -%}
+        lower(to_hex(cast(cast({{ ip }} as ipaddress) as varbinary)))
+    {%- endset -%}
+    {%- set octets = [] -%}
+    {%- for position in [25, 27, 29] -%}
+        {%- do octets.append("cast(from_base(substr(" ~ hex ~ ", " ~ position ~ ", 2), 16) as varchar)") -%}
+    {%- endfor -%}
+    {%- set groups = [] -%}
+    {%- for position in [1, 5, 9] -%}
+        {%- do groups.append(
+            "coalesce(nullif(regexp_replace(substr(" ~ hex ~ ", " ~ position ~ ", 4), '^0+', ''), ''), '0')"
+        ) -%}
+    {%- endfor -%}
+    case
+        when {{ ip }} is null then null
+        when substr({{ hex }}, 1, 24) = '00000000000000000000ffff'
+            then {{ octets | join(" || '.' || ") }} || '.0/24'
+        when {{ groups[2] }} != '0' then {{ groups | join(" || ':' || ") }} || '::/48'
+        when {{ groups[1] }} != '0' then {{ groups[0] }} || ':' || {{ groups[1] }} || '::/48'
+        when {{ groups[0] }} != '0' then {{ groups[0] }} || '::/48'
+        else '::/48'
+    end
 {%- endmacro %}
 
 {% macro duckdb__ip_network(ip) -%}

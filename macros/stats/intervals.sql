@@ -45,7 +45,10 @@
 -#}
 {% macro wilson_interval(successes, n, name) -%}
     {%- set p = divide(successes, n) -%}
-    {%- set z2 = "3.8416" -%}
+    {#- z squared as a double: a literal like 3.8416 is a DECIMAL(5, 4) on Athena,
+        and Trino divides decimals at the larger scale, so 3.8416 / (4.0 * n * n)
+        would round to 0.0000 for n in the thousands (DuckDB gives a double). -#}
+    {%- set z2 = "cast(3.8416 as double)" -%}
     case when {{ n }} > 0 then
         ({{ p }} + {{ z2 }} / (2.0 * {{ n }})
             - 1.96 * sqrt({{ p }} * (1 - {{ p }}) / {{ n }} + {{ z2 }} / (4.0 * {{ n }} * {{ n }})))

@@ -47,3 +47,9 @@
 {% macro shown(column) -%}
     case when not is_suppressed then {{ column }} end
 {%- endmacro %}
+
+
+{#- A group's total, or null when the group itself is under the minimum cohort. -#}
+{% macro shown_total(column) -%}
+    cast(case when {{ column }} >= {{ var("min_cohort_size") }} then {{ column }} end as bigint)
+{%- endmacro %}

@@ -1,14 +1,14 @@
-{{ config(**day_partitioned('activity_date')) }}
+{{ config(**day_partitioned('activity_date', row_key=['user_key', 'activity_date'])) }}
 
 with
 
 turns as (
 
     select * from {{ ref('silver_turns') }}
-    {% if is_incremental() -%}
-    -- whole days of the look-back window are recomputed and replaced
-    where turn_date >= cast('{{ lookback_start("activity_date") }}' as date)
-    {%- endif %}
+    {% if is_incremental() %}
+        -- whole days of the look-back window are recomputed and replaced
+        where turn_date >= cast('{{ lookback_start("activity_date") }}' as date)
+    {% endif %}
 
 ),
 
@@ -27,7 +27,8 @@ device_turns as (
 main_device as (
 
     -- the device the user used most that day (ties: alphabetical)
-    select * from {{ first_row_per('device_turns', 'user_key, turn_date', 'turns desc, device_class') }}
+    select *
+    from {{ first_row_per('device_turns', 'user_key, turn_date', 'turns desc, device_class asc') }}
 
 ),
 

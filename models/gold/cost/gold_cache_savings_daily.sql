@@ -7,9 +7,9 @@ turns as (
     select * from {{ ref('silver_turns') }}
     where
         is_priced
-        {% if is_incremental() -%}
-        and turn_date >= cast('{{ lookback_start("turn_date") }}' as date)
-        {%- endif %}
+        {% if is_incremental() %}
+            and turn_date >= cast('{{ lookback_start("turn_date") }}' as date)
+        {% endif %}
 
 ),
 

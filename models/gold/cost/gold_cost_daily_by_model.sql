@@ -5,9 +5,9 @@ with
 turns as (
 
     select * from {{ ref('silver_turns') }}
-    {% if is_incremental() -%}
-    where turn_date >= cast('{{ lookback_start("turn_date") }}' as date)
-    {%- endif %}
+    {% if is_incremental() %}
+        where turn_date >= cast('{{ lookback_start("turn_date") }}' as date)
+    {% endif %}
 
 ),
 

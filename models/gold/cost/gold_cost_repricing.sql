@@ -47,8 +47,12 @@ repriced as (
         current_prices.price_id as current_price_id,
         {{ usd_for_tokens('monthly.tokens_in', 'current_prices.input_usd_per_mtok') }}
         + {{ usd_for_tokens('monthly.tokens_out', 'current_prices.output_usd_per_mtok') }}
-        + {{ usd_for_tokens('monthly.tokens_cache_read', 'current_prices.cache_read_usd_per_mtok') }}
-        + {{ usd_for_tokens('monthly.tokens_cache_write', 'current_prices.cache_write_usd_per_mtok') }}
+        + {{ usd_for_tokens(
+            'monthly.tokens_cache_read', 'current_prices.cache_read_usd_per_mtok'
+        ) }}
+        + {{ usd_for_tokens(
+            'monthly.tokens_cache_write', 'current_prices.cache_write_usd_per_mtok'
+        ) }}
             as cost_at_current_prices_usd
     from monthly
     left join current_prices

@@ -77,8 +77,7 @@ final as (
 
         -- published numbers: null when suppressed
         cast({{ shown('users') }} as bigint) as users,
-        cast(case when people_observed >= {{ var('min_cohort_size') }} then people_observed end as bigint)
-            as people_observed,
+        {{ shown_total('people_observed') }} as people_observed,
         cast({{ shown('turns_at_level') }} as bigint) as turns,
         {{ shown(divide('turns_at_level', 'turns_observed')) }} as share_of_turns,
         {{ shown('share_ci_low') }} as share_ci_low,

@@ -37,7 +37,9 @@ active_users as (
         month_start,
         user_key,
         device_class
-    from {{ first_row_per('user_month_devices', 'month_start, user_key', 'turns desc, device_class') }}
+    from {{ first_row_per(
+        'user_month_devices', 'month_start, user_key', 'turns desc, device_class asc'
+    ) }}
 
 ),
 
@@ -75,7 +77,9 @@ network_cells as (
     select
         {{ period_start('month', 'request_date') }} as month_start,
         dimension.name as dimension,
-        coalesce(case dimension.name when 'browser' then browser_family else os_family end, 'unknown') as value,
+        coalesce(
+            case dimension.name when 'browser' then browser_family else os_family end, 'unknown'
+        ) as value,
         'client networks' as unit,
         client_network as person
     from requests
@@ -128,7 +132,7 @@ final as (
         {{ shown('share_ci_low') }} as share_ci_low,
         {{ shown('share_ci_high') }} as share_ci_high,
         'Wilson score (95%)' as share_ci_method,
-        cast(case when group_people >= {{ var('min_cohort_size') }} then group_people end as bigint) as group_people,
+        {{ shown_total('group_people') }} as group_people,
 
         -- suppression
         is_suppressed,

@@ -47,7 +47,9 @@ flagged as (
     select
         cells.*,
         weekly_totals.observations,
-        {{ suppression_flags(['cells.week_start', 'cells.emotion'], 'users_with_label', 'cells.emotion') }}
+        {{ suppression_flags(
+            ['cells.week_start', 'cells.emotion'], 'users_with_label', 'cells.emotion'
+        ) }}
     from cells
     inner join weekly_totals on cells.week_start = weekly_totals.week_start
 

@@ -54,8 +54,10 @@ final as (
 
         -- mean sentiment in [-1, 1], with its interval
         {{ shown('mean_sentiment') }} as mean_sentiment,
-        {{ shown('mean_sentiment - ' ~ t_interval_half_width('sd_sentiment', 'users')) }} as mean_sentiment_ci_low,
-        {{ shown('mean_sentiment + ' ~ t_interval_half_width('sd_sentiment', 'users')) }} as mean_sentiment_ci_high,
+        {{ shown('mean_sentiment - ' ~ t_interval_half_width('sd_sentiment', 'users')) }}
+            as mean_sentiment_ci_low,
+        {{ shown('mean_sentiment + ' ~ t_interval_half_width('sd_sentiment', 'users')) }}
+            as mean_sentiment_ci_high,
         't-interval (95%) over per-user weekly means' as ci_method,
 
         -- suppression

@@ -45,8 +45,7 @@ final as (
         quarter_start,
         crisis_level,
         cast({{ shown('users') }} as bigint) as users,
-        cast(case when people_observed >= {{ var('min_cohort_size') }} then people_observed end as bigint)
-            as people_observed,
+        {{ shown_total('people_observed') }} as people_observed,
         is_suppressed,
         suppression_reason
     from flagged

@@ -22,9 +22,9 @@ days as (
 
     select distinct activity_date
     from user_days
-    {% if is_incremental() -%}
-    where activity_date >= cast('{{ lookback_start("activity_date") }}' as date)
-    {%- endif %}
+    {% if is_incremental() %}
+        where activity_date >= cast('{{ lookback_start("activity_date") }}' as date)
+    {% endif %}
 
 ),
 
@@ -69,8 +69,12 @@ new_and_returning as (
 
     select
         user_days.activity_date,
-        sum(case when first_days.first_activity_date = user_days.activity_date then 1 else 0 end) as new_users,
-        sum(case when first_days.first_activity_date < user_days.activity_date then 1 else 0 end) as returning_users
+        sum(
+            case when first_days.first_activity_date = user_days.activity_date then 1 else 0 end
+        ) as new_users,
+        sum(
+            case when first_days.first_activity_date < user_days.activity_date then 1 else 0 end
+        ) as returning_users
     from user_days
     inner join first_days on user_days.user_key = first_days.user_key
     inner join days on user_days.activity_date = days.activity_date

@@ -85,10 +85,14 @@ final as (
         -- turns per conversation, with a t-interval over conversations
         per_conversation.turns_per_conversation,
         per_conversation.turns_per_conversation
-        - {{ t_interval_half_width('per_conversation.sd_turns_per_conversation', 'per_conversation.conversations') }}
+        - {{ t_interval_half_width(
+            'per_conversation.sd_turns_per_conversation', 'per_conversation.conversations'
+        ) }}
             as turns_per_conversation_ci_low,
         per_conversation.turns_per_conversation
-        + {{ t_interval_half_width('per_conversation.sd_turns_per_conversation', 'per_conversation.conversations') }}
+        + {{ t_interval_half_width(
+            'per_conversation.sd_turns_per_conversation', 'per_conversation.conversations'
+        ) }}
             as turns_per_conversation_ci_high,
         per_conversation.median_turns_per_conversation,
         't-interval (95%)' as ci_method

@@ -9,9 +9,9 @@ with
 conversation_changes as (
 
     select * from {{ ref('bronze_dynamodb_conversations') }}
-    {% if is_incremental() -%}
-    where partition_date >= '{{ lookback_start("updated_at") }}'
-    {%- endif %}
+    {% if is_incremental() %}
+        where partition_date >= '{{ lookback_start("updated_at") }}'
+    {% endif %}
 
 ),
 

@@ -9,9 +9,9 @@ with
 feedback_changes as (
 
     select * from {{ ref('bronze_dynamodb_feedback') }}
-    {% if is_incremental() -%}
-    where partition_date >= '{{ lookback_start("updated_at") }}'
-    {%- endif %}
+    {% if is_incremental() %}
+        where partition_date >= '{{ lookback_start("updated_at") }}'
+    {% endif %}
 
 ),
 

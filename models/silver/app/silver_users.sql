@@ -9,10 +9,10 @@ with
 user_changes as (
 
     select * from {{ ref('bronze_dynamodb_users') }}
-    {% if is_incremental() -%}
-    -- only users changed in the look-back window are merged; the rest stay as built
-    where partition_date >= '{{ lookback_start("updated_at") }}'
-    {%- endif %}
+    {% if is_incremental() %}
+        -- only users changed in the look-back window are merged; the rest stay as built
+        where partition_date >= '{{ lookback_start("updated_at") }}'
+    {% endif %}
 
 ),
 

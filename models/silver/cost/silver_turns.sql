@@ -2,6 +2,7 @@
     config(
         unique_key='event_id',
         partitioned_by=table_partitions(['turn_date']),
+        force_batch=true,
     )
 }}
 
@@ -10,10 +11,10 @@ with
 bronze_turns as (
 
     select * from {{ ref('bronze_lambda_emf') }}
-    {% if is_incremental() -%}
-    -- recompute the last days already built, so late and redelivered lines merge in
-    where partition_date >= '{{ lookback_start("turn_date") }}'
-    {%- endif %}
+    {% if is_incremental() %}
+        -- recompute the last days already built, so late and redelivered lines merge in
+        where partition_date >= '{{ lookback_start("turn_date") }}'
+    {% endif %}
 
 ),
 
@@ -77,47 +78,47 @@ pseudonymised as (
 ),
 
 {% set recost_since = recost_turns_since() %}
-{% if recost_since -%}
-restated as (
+{% if recost_since %}
+    restated as (
 
-    -- A correction of the price list (`sage build --recost-since`): the turns
-    -- already in Silver from that day on are costed again from their own tokens,
-    -- since their Bronze may have expired long ago.
-    select
-        existing.event_id,
-        existing.user_key,
-        existing.conversation_key,
-        existing.model_id,
-        existing.route,
-        existing.region,
-        existing.device_class,
-        existing.crisis_level,
-        existing.turn_index,
-        existing.latency_ms,
-        existing.tokens_in,
-        existing.tokens_out,
-        existing.tokens_cache_read,
-        existing.tokens_cache_write,
-        existing.app_reported_cost_usd as app_cost_usd,
-        existing.turn_at,
-        existing.received_at
-    from {{ this }} as existing
-    left join pseudonymised as relanded
-        on existing.event_id = relanded.event_id
-    where
-        existing.turn_date >= cast('{{ recost_since }}' as date)
-        and relanded.event_id is null
+        -- A correction of the price list (`sage build --recost-since`): the turns
+        -- already in Silver from that day on are costed again from their own tokens,
+        -- since their Bronze may have expired long ago.
+        select
+            existing.event_id,
+            existing.user_key,
+            existing.conversation_key,
+            existing.model_id,
+            existing.route,
+            existing.region,
+            existing.device_class,
+            existing.crisis_level,
+            existing.turn_index,
+            existing.latency_ms,
+            existing.tokens_in,
+            existing.tokens_out,
+            existing.tokens_cache_read,
+            existing.tokens_cache_write,
+            existing.app_reported_cost_usd as app_cost_usd,
+            existing.turn_at,
+            existing.received_at
+        from {{ this }} as existing
+        left join pseudonymised as relanded
+            on existing.event_id = relanded.event_id
+        where
+            existing.turn_date >= cast('{{ recost_since }}' as date)
+            and relanded.event_id is null
 
-),
+    ),
 
-{% endif -%}
+{% endif %}
 turns_to_cost as (
 
     select * from pseudonymised
-    {%- if recost_since %}
-    union all
-    select * from restated
-    {%- endif %}
+    {% if recost_since %}
+        union all
+        select * from restated
+    {% endif %}
 
 ),
 

@@ -10,9 +10,9 @@ with
 bronze_telemetry as (
 
     select * from {{ ref('bronze_partner_telemetry') }}
-    {% if is_incremental() -%}
-    where partition_date >= '{{ lookback_start("occurred_date") }}'
-    {%- endif %}
+    {% if is_incremental() %}
+        where partition_date >= '{{ lookback_start("occurred_date") }}'
+    {% endif %}
 
 ),
 

@@ -10,9 +10,9 @@ with
 bronze_observations as (
 
     select * from {{ ref('bronze_sentinel') }}
-    {% if is_incremental() -%}
-    where partition_date >= '{{ lookback_start("observed_date") }}'
-    {%- endif %}
+    {% if is_incremental() %}
+        where partition_date >= '{{ lookback_start("observed_date") }}'
+    {% endif %}
 
 ),
 
@@ -50,7 +50,9 @@ costed as (
             as observer_cost_usd
     from deduplicated as observations
     left join prices
-        on {{ price_valid_at('prices', 'observations.observer_model_id', 'observations.observed_at') }}
+        on {{ price_valid_at(
+            'prices', 'observations.observer_model_id', 'observations.observed_at'
+        ) }}
 
 ),
 

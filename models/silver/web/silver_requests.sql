@@ -10,10 +10,10 @@ with
 bronze_requests as (
 
     select * from {{ ref('bronze_cloudfront') }}
-    {% if is_incremental() -%}
-    -- CloudFront delivers up to a day late: recompute the look-back window
-    where partition_date >= '{{ lookback_start("request_date") }}'
-    {%- endif %}
+    {% if is_incremental() %}
+        -- CloudFront delivers up to a day late: recompute the look-back window
+        where partition_date >= '{{ lookback_start("request_date") }}'
+    {% endif %}
 
 ),
 

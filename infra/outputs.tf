@@ -1,0 +1,45 @@
+# What the dbt profile's athena target and the ingest need (see the README).
+output "environment" {
+  description = "Export these before `dbt build --target athena` / `sage build --target athena`."
+  value = {
+    AWS_REGION                 = var.region
+    SAGE_TARGET                = "athena"
+    SAGE_LAKE                  = local.lake_url
+    SAGE_ATHENA_SCHEMA         = var.dbt_schema
+    SAGE_ATHENA_WORKGROUP      = aws_athena_workgroup.dbt.name
+    SAGE_ATHENA_S3_STAGING_DIR = "${local.athena_results}/dbt/"
+    SAGE_ATHENA_S3_DATA_DIR    = "s3://${module.bucket["silver"].bucket}/tables/"
+    SAGE_ATHENA_GOLD_DATA_DIR  = "s3://${module.bucket["gold"].bucket}/tables/"
+  }
+}
+
+output "dashboard_environment" {
+  description = "The dashboard's settings (sage.warehouse.AthenaWarehouse): Gold through the analytics workgroup."
+  value = {
+    AWS_REGION                 = var.region
+    SAGE_TARGET                = "athena"
+    SAGE_ATHENA_SCHEMA         = var.dbt_schema
+    SAGE_ATHENA_WORKGROUP      = aws_athena_workgroup.analytics.name
+    SAGE_ATHENA_S3_STAGING_DIR = "${local.athena_results}/analytics/"
+  }
+}
+
+output "buckets" {
+  description = "Every bucket, by role."
+  value       = merge({ for key, bucket in module.bucket : key => bucket.bucket }, { access-logs = aws_s3_bucket.access_logs.bucket })
+}
+
+output "dbt_build_policy_arn" {
+  description = "Attach to the role that runs dbt."
+  value       = aws_iam_policy.dbt_build.arn
+}
+
+output "dashboard_read_policy_arn" {
+  description = "Attach to the role the dashboard queries Athena with."
+  value       = aws_iam_policy.dashboard_read.arn
+}
+
+output "telemetry_audit_table" {
+  description = "The partner-telemetry audit table (AUDIT_TABLE of the telemetry functions)."
+  value       = aws_dynamodb_table.telemetry_audit.name
+}

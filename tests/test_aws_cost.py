@@ -1,0 +1,59 @@
+"""The AWS cost estimate: it runs on a generated sample, and its arithmetic scales."""
+
+from __future__ import annotations
+
+import gzip
+
+from sage import aws_cost
+from sage.config import PROJECT_ROOT
+from tests.conftest import Built
+
+
+def test_the_estimate_runs_end_to_end(tmp_path, capsys):
+    out = tmp_path / "aws-cost.md"
+    assert aws_cost.main(["--users", "30", "--days", "2", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text == capsys.readouterr().out.split(f"written to {out}")[0]
+    assert "# AWS cost per month at 1,000 daily users" in text
+    assert "- lambda_emf: raw " in text  # every generated source is measured
+    total = next(line for line in text.splitlines() if line.startswith("| **total**"))
+    first, steady = (float(cell.strip(" *$").replace(",", "")) for cell in total.split("|")[3:5])
+    assert 0 < first <= steady
+
+
+def measured(built: Built) -> aws_cost.Measurements:
+    return aws_cost.measure(
+        built.sample,
+        built.root / "lake",
+        built.settings.warehouse,
+        PROJECT_ROOT / "target",
+        built.manifest,
+        {name: 1.0 for name in built.manifest["sources"]},
+    )
+
+
+def test_sizes_are_measured_from_the_sample(built: Built):
+    sizes = measured(built)
+    emf = sizes.sources["lambda_emf"]
+    payloads = sum(
+        gzip.decompress(path.read_bytes()).count(b'{"messageType"')
+        for path in (built.sample / "lambda_emf").rglob("*.gz")
+    )
+    assert emf.raw_records == payloads  # one Firehose record per CloudWatch Logs payload
+    assert emf.bronze_objects == built.reports["lambda_emf"].bronze_objects
+    assert sizes.tables["silver.turns"] > 0
+    assert 0 < sizes.daily_users <= built.manifest["users"]
+    # the turn logs, and the erasure ledger every user-keyed model reads
+    assert sizes.incremental_reads["silver.turns"] == ["erasure_requests", "lambda_emf"]
+
+
+def test_volume_driven_costs_scale_with_daily_users(built: Built):
+    sizes = measured(built)
+    at = {
+        users: {line.item: line for line in aws_cost.estimate(sizes, users, dashboard_queries=0)}
+        for users in (1000, 2000)
+    }
+    for item in ("raw bucket", "lake (Bronze + quarantine)", "Silver (Parquet)", "ingestion"):
+        assert at[2000][item].steady_state > 0
+        assert abs(at[2000][item].steady_state - 2 * at[1000][item].steady_state) < 1e-9
+    assert at[2000]["customer-managed key"].steady_state == aws_cost.PRICES["kms_key_per_month"]

@@ -1,0 +1,164 @@
+"""infra/: every Terraform file parses, checkov finds nothing unexplained, and the
+declarations agree with the code they deploy (handlers, dbt schemas, profile
+defaults, retention rules)."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from functools import cache
+from typing import Any
+
+import pytest
+import yaml
+
+from sage.checks.terraform import INFRA, MIN_REASON, parse, run_checkov, terraform_files
+from sage.config import PROJECT_ROOT
+
+
+def unquote(value: Any) -> Any:
+    """python-hcl2 keeps HCL's quotes on strings and keys; take them off, recursively."""
+    if isinstance(value, str):
+        return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
+    if isinstance(value, list):
+        return [unquote(item) for item in value]
+    if isinstance(value, dict):
+        return {unquote(key): unquote(item) for key, item in value.items()}
+    return value
+
+
+@cache
+def declarations() -> dict[str, Any]:
+    """locals, variables and resources of the root module, by name."""
+    found: dict[str, Any] = {"locals": {}, "variable": {}, "resource": {}}
+    for path in sorted(INFRA.glob("*.tf")):
+        parsed = unquote(parse(path))
+        for block in parsed.get("locals", []):
+            found["locals"].update(block)
+        for block in parsed.get("variable", []):
+            found["variable"].update(block)
+        for block in parsed.get("resource", []):
+            for kind, named in block.items():
+                for name, body in named.items():
+                    found["resource"][f"{kind}.{name}"] = body
+    return found
+
+
+def test_every_terraform_file_parses():
+    files = terraform_files()
+    assert len(files) >= 10
+    for path in files:
+        assert parse(path), path
+
+
+def test_checkov_passes_or_says_why():
+    result = run_checkov()
+    assert len(result.passed) > 100
+    assert not result.failed, "\n".join(
+        f"{check['check_id']} {check['resource']}: {check['check_name']}" for check in result.failed
+    )
+    assert not result.unexplained_skips()
+    # Every skip comment in the files carries a reason, whether checkov used it or not.
+    for path in terraform_files():
+        for reason in re.findall(r"#checkov:skip=CKV\w*_\d+:(.*)", path.read_text()):
+            assert len(reason.strip()) >= MIN_REASON, path
+
+
+def test_lambda_handlers_exist():
+    handlers = [
+        body["handler"]
+        for name, body in declarations()["resource"].items()
+        if name.startswith("aws_lambda_function.")
+    ]
+    assert handlers
+    for handler in handlers:
+        module, function = handler.rsplit(".", 1)
+        assert callable(getattr(importlib.import_module(module), function)), handler
+
+
+def test_raw_sources_are_sources_the_ingest_knows():
+    from ingest.sources import SOURCES
+
+    raw_sources = declarations()["variable"]["raw_sources"]["default"]
+    assert set(raw_sources) <= set(SOURCES)
+
+
+def test_glue_databases_are_the_dbt_schemas():
+    project = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())
+    schemas = {
+        config["+schema"]
+        for section in ("models", "seeds")
+        for config in project[section]["innerverse"].values()
+        if isinstance(config, dict) and "+schema" in config
+    }
+    schemas |= {"reference"} if "+schema" in project["seeds"]["innerverse"] else set()
+    schemas.add("lake")  # macros/lake/lake_relations.sql: lake_schema()
+    assert set(declarations()["locals"]["dbt_layers"]) == schemas
+
+
+def test_profile_defaults_name_the_declared_buckets():
+    """The athena target's defaults point at the buckets `terraform apply` makes with
+    its default name, so the defaults work as they are."""
+    name = declarations()["variable"]["name"]["default"]
+    buckets = {f"{name}-{key}" for key in declarations()["locals"]["buckets"]}
+    texts = (PROJECT_ROOT / "profiles.example.yml").read_text() + (
+        PROJECT_ROOT / "dbt_project.yml"
+    ).read_text()
+    named = set(re.findall(r"'s3://([a-z0-9-]+)/", texts))
+    assert named and named <= buckets
+
+
+@pytest.mark.parametrize(
+    ("bucket", "expiry"),
+    [
+        ("lake", {"bronze/": 90, "quarantine/": 90}),
+        ("raw", {"": 90}),
+        ("athena-results", {"": 7}),
+        ("telemetry-raw", {"": 1}),
+        # Iceberg tables: S3 must never expire a file a table still references;
+        # retention and erasure are DELETE + VACUUM in SQL.
+        ("silver", {}),
+        ("gold", {}),
+    ],
+)
+def test_bucket_retention(bucket, expiry):
+    assert declarations()["locals"]["buckets"][bucket]["expire_days"] == expiry
+
+
+def test_the_lake_is_the_audit_trail_under_object_lock():
+    buckets = declarations()["locals"]["buckets"]
+    assert buckets["lake"]["lock_days"] == 90
+    assert all(settings["lock_days"] == 0 for key, settings in buckets.items() if key != "lake")
+
+
+def test_app_tables_stream_old_and_new_images():
+    table = declarations()["resource"]["aws_dynamodb_table.app"]
+    assert table["stream_enabled"] is True
+    assert table["stream_view_type"] == "NEW_AND_OLD_IMAGES"
+    assert set(declarations()["variable"]["app_tables"]["default"]) == {
+        "users", "conversations", "feedback", "observations"
+    }  # fmt: skip
+
+
+def test_workgroups_limit_every_query():
+    """Both workgroups cancel a query past the scan limit; the one the dashboard and
+    analysts use also enforces where (and how encrypted) results go."""
+    resources = declarations()["resource"]
+    for name in ("analytics", "dbt"):
+        configuration = resources[f"aws_athena_workgroup.{name}"]["configuration"][0]
+        cutoff = configuration["bytes_scanned_cutoff_per_query"]
+        assert cutoff == "${var.athena_bytes_scanned_cutoff}", name
+    analytics = resources["aws_athena_workgroup.analytics"]["configuration"][0]
+    assert analytics["enforce_workgroup_configuration"] is True
+    cutoff = declarations()["variable"]["athena_bytes_scanned_cutoff"]["default"]
+    assert 10 * 1024**2 <= cutoff <= 1024**4
+
+
+def test_dbt_and_the_dashboard_use_their_own_workgroups():
+    outputs = {}
+    for block in unquote(parse(INFRA / "outputs.tf"))["output"]:
+        outputs.update(block)
+    dbt = outputs["environment"]["value"]["SAGE_ATHENA_WORKGROUP"]
+    dashboard = outputs["dashboard_environment"]["value"]["SAGE_ATHENA_WORKGROUP"]
+    assert dbt == "${aws_athena_workgroup.dbt.name}"
+    assert dashboard == "${aws_athena_workgroup.analytics.name}"
