@@ -475,6 +475,37 @@ tables:
         people_observed: number
         is_suppressed: boolean
         suppression_reason: label
+    partner_model_daily:
+      columns:
+        event_date: date
+        model_id: code
+        events: number
+        request_events: number
+        stream_events: number
+        error_events: number
+        error_rate: number
+        p50_latency_ms: number
+        p95_latency_ms: number
+        p99_latency_ms: number
+        ttft_events: number
+        p50_ttft_ms: number
+        p95_ttft_ms: number
+        p99_ttft_ms: number
+        tokens_in: number
+        tokens_out: number
+        sdk_versions: number
+        partner_id: code
+        month: code
+    partner_errors_daily:
+      columns:
+        event_date: date
+        model_id: code
+        error_code: code
+        errors: number
+        events: number
+        error_rate: number
+        partner_id: code
+        month: code
 {% endset %}
 {{ return(fromyaml(allowlist_yaml)) }}
 {% endmacro %}
