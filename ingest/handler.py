@@ -112,6 +112,7 @@ def partner_telemetry_handler(event: dict[str, Any], context: Any = None) -> dic
     ingestor = Ingestor(get_source(telemetry.NAME), _lake())
     items = list(telemetry.validate_batch(batch, ingestor.context, where=f"request {request}"))
     ingestor.ingest_items(items, f"api/{request}", telemetry.body_digest(event.get("body") or ""))
+    ingestor.record_violations()
     errors = [
         {"event": index, "field": item.field, "reason": item.reason, "message": item.message}
         for index, item in enumerate(items)

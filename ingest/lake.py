@@ -150,8 +150,10 @@ class S3Lake:
         self.url = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
         if client is None:
             import boto3
+            from botocore.config import Config
 
-            client = boto3.client("s3")
+            # SigV4 everywhere, presigned URLs included (their expiry is then capped at 7 days).
+            client = boto3.client("s3", config=Config(signature_version="s3v4"))
         self.client = client
 
     def _key(self, key: str) -> str:
@@ -201,6 +203,14 @@ class S3Lake:
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._key(key)}"
+
+    def presigned_get(self, key: str, expires_in: int) -> str:
+        """A URL that downloads the object with a plain HTTP GET, until it expires."""
+        return self.client.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": self._key(key)},
+            ExpiresIn=expires_in,
+        )
 
 
 def open_lake(url: str | os.PathLike[str]) -> Lake:

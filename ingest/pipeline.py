@@ -57,6 +57,8 @@ class IngestReport:
     bronze_objects: int = 0
     partitions: set[str] = field(default_factory=set)
     landed_by_table: Counter[str] = field(default_factory=Counter)
+    # (partner, month, rule) -> records: rejections that carried something personal
+    scrub_violations: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
     @property
     def quarantined_total(self) -> int:
@@ -80,6 +82,10 @@ class IngestReport:
             "landed_by_table": dict(sorted(self.landed_by_table.items())),
             "bronze_objects": self.bronze_objects,
             "partitions": len(self.partitions),
+            "scrub_violations": [
+                {"partner": partner, "month": month, "rule": rule, "count": count}
+                for (partner, month, rule), count in sorted(self.scrub_violations.items())
+            ],
         }
 
 
@@ -195,8 +201,34 @@ class Ingestor:
             for item in landing.rejected:
                 report.quarantined[item.reason] += 1
                 quarantine.append(self._quarantine_line(item, name))
+                violation = self.source.violations and self.source.violations(item, self.context)
+                if violation:
+                    report.scrub_violations[violation] += 1
             key = self._quarantine_prefix(digest) + ".ndjson.gz"
             self.lake.write_bytes(key, gzip_lines(quarantine))
+
+    def record_violations(self) -> int:
+        """Audit the run's scrub violations, one ``SCRUB_VIOLATION`` per partner, month
+        and rule with the count (never the value: that stays in quarantine). Returns
+        the records written; call once, when the run's files are landed."""
+        if not self.report.scrub_violations:
+            return 0
+        from privacy.audit import AuditLog
+
+        log = AuditLog.in_lake(self.lake)
+        for (partner, month, rule), count in sorted(self.report.scrub_violations.items()):
+            log.append(
+                "SCRUB_VIOLATION",
+                {
+                    "partner": partner,
+                    "month": month,
+                    "rule": rule,
+                    "count": count,
+                    "source": self.source.name,
+                    "quarantine": self.lake.uri(f"quarantine/{self.source.name}/"),
+                },
+            )
+        return len(self.report.scrub_violations)
 
     def ingest_file(self, path: Path) -> None:
         self.ingest_bytes(path.read_bytes(), str(path))
@@ -245,4 +277,5 @@ def ingest_paths(
         ingestor.ingest_file(path)
         if progress:
             progress(number, len(files), ingestor.report)
+    ingestor.record_violations()
     return ingestor.report

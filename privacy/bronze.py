@@ -70,7 +70,7 @@ def lines_of(data: bytes) -> list[bytes] | None:
     return [line for line in data.split(b"\n") if line.strip()]
 
 
-def _field(line: bytes, name: str) -> str | None:
+def field_of(line: bytes, name: str) -> str | None:
     try:
         value = orjson.loads(line).get(name)
     except (orjson.JSONDecodeError, AttributeError):
@@ -78,7 +78,7 @@ def _field(line: bytes, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _search(needles: list[str]) -> re.Pattern[bytes]:
+def search_for(needles: list[str]) -> re.Pattern[bytes]:
     return re.compile(b"|".join(re.escape(needle.encode()) for needle in needles))
 
 
@@ -90,14 +90,14 @@ def find_conversations(lake: Lake, app_hash: str) -> set[str]:
         data = lake.read_bytes(item.key)
         lines = lines_of(data)
         for line in lines or ():
-            if needle in line and _field(line, "uid") == app_hash:
-                cid = _field(line, "cid")
+            if needle in line and field_of(line, "uid") == app_hash:
+                cid = field_of(line, "cid")
                 if cid:
                     conversations.add(cid)
     return conversations
 
 
-def _rewrite(
+def rewrite_lines(
     lake: Lake,
     prefix: str,
     search: re.Pattern[bytes],
@@ -151,23 +151,23 @@ def scrub(
     if conversations or raw:
 
         def orphan(line: bytes) -> bool:
-            uid = _field(line, "uid")
+            uid = field_of(line, "uid")
             if raw and raw in line and uid != app_hash:
                 return True
-            return uid is None and _field(line, "cid") in conversations
+            return uid is None and field_of(line, "cid") in conversations
 
         needles = sorted(conversations) + ([raw_id] if raw_id else [])
-        _rewrite(lake, BRONZE, _search(needles), orphan, result, on_change, dry_run)
+        rewrite_lines(lake, BRONZE, search_for(needles), orphan, result, on_change, dry_run)
 
     # 2. The user's own lines, which are how their conversations are found.
     def own(line: bytes) -> bool:
-        return _field(line, "uid") == app_hash
+        return field_of(line, "uid") == app_hash
 
-    _rewrite(lake, BRONZE, _search([app_hash]), own, result, on_change, dry_run)
+    rewrite_lines(lake, BRONZE, search_for([app_hash]), own, result, on_change, dry_run)
 
     # 3. Quarantine: any line that mentions the user, a conversation of theirs, or the raw id.
     needles = [app_hash, *sorted(conversations)] + ([raw_id] if raw_id else [])
-    _rewrite(lake, QUARANTINE, _search(needles), lambda line: True, result, on_change, dry_run)
+    rewrite_lines(lake, QUARANTINE, search_for(needles), lambda line: True, result, on_change, dry_run)
     result.objects_scanned = sum(1 for _ in lake.list(BRONZE)) + sum(
         1 for _ in lake.list(QUARANTINE)
     )

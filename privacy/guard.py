@@ -605,6 +605,41 @@ def run_guard(
     return report
 
 
+def guard_frames(
+    frames: list[tuple[Table, Any]], *, source: str, rules: Allowlist | None = None
+) -> GuardReport:
+    """The same checks over data that is not in the warehouse: each ``(table, frame)``
+    is checked whole against the allow-list's entry for ``table``. The partner
+    certificate runs it over exactly the Parquet files of a bundle (``source``
+    names them in the report). Nothing is compared with Bronze's ids: the tables
+    it is for hold no pseudonyms."""
+    rules = rules or allowlist()
+    report = GuardReport(
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        target="files",
+        warehouse=source,
+        allowlist_file=str(rules.file.relative_to(rules.file.parents[2])),
+        allowlist_sha256=rules.sha256,
+        max_rows=max((len(frame) for _, frame in frames), default=0),
+        patterns=dict(rules.patterns),
+        kinds={name: asdict(kind) for name, kind in rules.kinds.items()},
+    )
+    context, data_source = _context()
+    for table, frame in frames:
+        result = TableResult(
+            table.layer,
+            table.name,
+            table.relation,
+            allowlisted=rules.table(table.layer, table.name) is not None,
+            rows_total=len(frame),
+            rows_checked=len(frame),
+            sampled=False,
+        )
+        result.checks = validate_table(context, data_source, table, frame, rules, set())
+        report.tables.append(result)
+    return report
+
+
 def proposal(settings: Settings, rules: Allowlist | None = None) -> str:
     """Allow-list entries (YAML) for every built table or column not yet listed, with a
     suggested kind, for a reviewer to check and paste into the allow-list."""

@@ -15,6 +15,7 @@ from sage.commands import (
     generate,
     guard,
     ingest,
+    partner,
     pricing,
     retention,
     serve,
@@ -34,6 +35,7 @@ COMMANDS = [
     serve,
     retention,
     erase,
+    partner,
     audit,
 ]
 

@@ -27,6 +27,8 @@ class Source:
     sniff: Callable[[bytes], str | None]
     parse: Callable[[bytes, IngestContext], Iterator[Landed | Rejected]]
     land: Callable[[bytes, IngestContext, Landing], None] | None = None
+    # Which rejections are scrub violations to audit: (partner, month, rule) per record.
+    violations: Callable[[Rejected, IngestContext], tuple[str, str, str] | None] | None = None
 
 
 SOURCES: dict[str, Source] = {
@@ -63,6 +65,7 @@ SOURCES: dict[str, Source] = {
             "partner telemetry batches (API Gateway events, batches or events, one per line)",
             partner_telemetry.sniff,
             partner_telemetry.parse,
+            violations=partner_telemetry.scrub_violation,
         ),
     )
 }

@@ -68,17 +68,41 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def _personal_data(record: dict) -> None:
+FREE_TEXT_WORDS = 5
+FREE_TEXT_LENGTH = 120
+
+
+def personal_data_in(record: dict) -> tuple[str, str] | None:
+    """(field, rule) of the first key or text value that looks personal: an email
+    address, an IP address, a phone number, or free text (five words or more, or
+    over 120 characters, where the schema has only short codes)."""
     for key, value in record.items():
         for text in (key, value) if isinstance(value, str) else (key,):
-            # Only text with one of these characters can hold an email, an IP
-            # address or a formatted phone number; the full rules are slower.
-            if "@" in text or ":" in text or "+" in text or " " in text or text.count(".") >= 3:
+            # Only text with one of these characters (or long text) can match; the
+            # full rules are slower.
+            if (
+                "@" in text
+                or ":" in text
+                or "+" in text
+                or " " in text
+                or text.count(".") >= 3
+                or len(text) > FREE_TEXT_LENGTH
+            ):
                 rule = find_personal_data(text)
+                if rule is None and (
+                    len(text.split()) >= FREE_TEXT_WORDS or len(text) > FREE_TEXT_LENGTH
+                ):
+                    rule = "free_text"
                 if rule:
-                    raise RecordError(
-                        PERSONAL_DATA, key, f"field {key!r} looks like {_RULE_WORDS[rule]}"
-                    )
+                    return key, rule
+    return None
+
+
+def _personal_data(record: dict) -> None:
+    found = personal_data_in(record)
+    if found:
+        key, rule = found
+        raise RecordError(PERSONAL_DATA, key, f"field {key!r} looks like {_RULE_WORDS[rule]}")
 
 
 _RULE_WORDS = {
@@ -86,7 +110,36 @@ _RULE_WORDS = {
     "ipv4": "an IPv4 address",
     "ipv6": "an IPv6 address",
     "phone": "a phone number",
+    "free_text": "free text",
 }
+
+
+def scrub_violation(item: Rejected, context: IngestContext) -> tuple[str, str, str] | None:
+    """(partner, month, rule) when a rejected event was scrubbed for carrying
+    something personal (a pattern, or a field outside the schema), else None. The
+    partner is the event's own when it is a valid id, else ``unknown``; the month
+    is the event's (``occurred_at``), else the month it was received."""
+    if item.reason not in (PERSONAL_DATA, UNKNOWN_FIELD):
+        return None
+    try:
+        record = orjson.loads(item.raw)
+    except orjson.JSONDecodeError:
+        record = None
+    if not isinstance(record, dict):
+        return None
+    partner = record.get("partner_id")
+    if not (isinstance(partner, str) and PARTNER_ID.fullmatch(partner)):
+        partner = "unknown"
+    occurred = record.get("occurred_at")
+    month = (
+        occurred[:7]
+        if isinstance(occurred, str) and re.fullmatch(r"20\d\d-[01]\d", occurred[:7])
+        else context.received_at[:7]
+    )
+    if item.reason == UNKNOWN_FIELD:
+        return partner, month, "unknown_field"
+    found = personal_data_in(record)
+    return partner, month, found[1] if found else PERSONAL_DATA
 
 
 def _pattern(

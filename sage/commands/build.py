@@ -8,6 +8,7 @@ from datetime import date
 from privacy.guard import DEFAULT_MAX_ROWS
 from privacy.pseudonym import PepperError, pepper_from_env
 from sage.commands import guard as guard_command
+from sage.commands import partner as partner_command
 from sage.commands import pricing
 from sage.commands.common import EXIT_OK, CommandError, add_location_flags, settings_from
 from sage.config import Settings
@@ -86,6 +87,8 @@ def build(
             f"{exc} (if a privacy test failed, `sage guard` names the table, column and rule)"
         ) from None
     pricing.warn_unpriced_turns(settings, result)
+    if settings.target != "athena":
+        partner_command.export_analytics(settings)  # on Athena the tables are the files
     guard_command.guard(settings, report_path=guard_report, max_rows=guard_max_rows)
 
 

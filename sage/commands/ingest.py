@@ -93,6 +93,12 @@ def describe(report: IngestReport, lake_url: str) -> str:
             f"{name} ({count:,})" for name, count in report.unknown_fields.most_common()
         )
         lines.append(f"  unknown fields, not landed: {fields}")
+    if report.scrub_violations:
+        found = ", ".join(
+            f"{partner} {month} {rule} ({count:,})"
+            for (partner, month, rule), count in sorted(report.scrub_violations.items())
+        )
+        lines.append(f"  scrub violations, audited as SCRUB_VIOLATION: {found}")
     lines.append(
         f"  bronze: {report.bronze_objects:,} objects in {len(report.partitions):,} hour partitions"
         + ("" if report.balanced else "   WARNING: counts do not add up")
