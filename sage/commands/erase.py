@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     if not settings.lake.startswith("s3://") and not Path(settings.lake).is_dir():
         raise CommandError(f"no lake at {settings.lake}: check --lake or SAGE_LAKE", EXIT_USAGE)
     lake = open_lake(settings.lake)
-    log = AuditLog.in_lake(lake)
+    log = AuditLog.from_env(lake)
     try:
         ledger = read_ledger(lake)
         with open_warehouse(settings) as warehouse:

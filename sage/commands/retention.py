@@ -184,7 +184,7 @@ def _apply(settings: Settings, lake, plan: RetentionPlan, warehouse) -> None:
     if plan.nothing_to_do:
         say("nothing is past its horizon: no audit record written")
         return
-    log = AuditLog.in_lake(lake)
+    log = AuditLog.from_env(lake)
     try:
         if warehouse is not None:
             expire_rows(warehouse, settings, plan)
