@@ -183,13 +183,14 @@ class DynamoDBAuditStore:
     ``AWS_ENDPOINT_URL`` for a local server such as moto's).
     """
 
-    def __init__(self, table: str, client=None):
+    def __init__(self, table: str, client=None, *, page_size: int | None = None):
         if not _TABLE_NAME.match(table):
             raise AuditError(
                 f"{table!r} is not a DynamoDB table name (3 to 255 letters, digits, '_', '-' "
                 f"or '.'): check {TABLE_ENV}"
             )
         self.table = table
+        self.page_size = page_size  # items per Query page; None: DynamoDB's 1 MB pages
         if client is None:
             import boto3
 
@@ -240,25 +241,30 @@ class DynamoDBAuditStore:
             ExpressionAttributeNames={"#seq": SORT_KEY},
         )
 
-    def _query(self, *, projection: str | None = None, **params: Any) -> Iterator[dict]:
-        """Every item of the chain, oldest first, page after page (strongly consistent,
-        so a writer that lost a race sees the record that beat it)."""
+    def _query(
+        self, *, projection: str | None = None, newest_only: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """The chain's items, oldest first, page after page (or only the newest).
+        Strongly consistent, so a writer that lost a race sees the record that won."""
         names = {"#log": PARTITION_KEY}
-        if projection:
-            params["ProjectionExpression"] = projection
-            names.update({f"#{name}": name for name in projection.replace("#", "").split(", ")})
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "#log = :log",
-            "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": {":log": {"S": PARTITION}},
             "ConsistentRead": True,
-            **params,
         }
+        if projection:
+            request["ProjectionExpression"] = projection
+            names.update({f"#{name}": name for name in projection.replace("#", "").split(", ")})
+        request["ExpressionAttributeNames"] = names
+        if newest_only:
+            request.update(ScanIndexForward=False, Limit=1)
+        elif self.page_size:
+            request["Limit"] = self.page_size
         while True:
             page = self._call("query", **request)
             yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page or params.get("Limit"):
+            if newest_only or "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
@@ -266,7 +272,7 @@ class DynamoDBAuditStore:
         return [int(item[SORT_KEY]["N"]) for item in self._query(projection="#seq")]
 
     def last_seq(self) -> int | None:
-        items = list(self._query(projection="#seq", ScanIndexForward=False, Limit=1))
+        items = list(self._query(projection="#seq", newest_only=True))
         return int(items[0][SORT_KEY]["N"]) if items else None
 
     @staticmethod
