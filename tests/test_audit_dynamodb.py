@@ -335,3 +335,33 @@ def test_filters_work_on_the_lake_too(tmp_path, monkeypatch, capsys):
     assert _seqs([*lake, "--partner", "acme"], capsys) == [2]
     assert _seqs([*lake, "--month", "2026-10", "--since", "2000-01-01"], capsys) == [1, 2]
     assert main(["audit", *lake, "--verify"]) == 0
+
+
+def test_retention_writes_its_record_to_the_table(built, table, tmp_path, monkeypatch, capsys):
+    from datetime import timedelta
+
+    from ingest.lake import open_lake
+    from tests.conftest import SAMPLE_START
+    from tests.copies import copy_build
+
+    _client, name = table
+    settings = copy_build(built, tmp_path)
+    lake = open_lake(settings.lake)
+    today = SAMPLE_START + timedelta(days=7 + 90)
+    args = ["--lake", settings.lake, "--warehouse", settings.warehouse, "--today", str(today)]
+    keys = {item.key for item in lake.list("bronze/")}
+
+    # the table is not there: retention stops before it deletes anything
+    monkeypatch.setenv(TABLE_ENV, "sage-audit-does-not-exist")
+    assert main(["retention", *args]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert {item.key for item in lake.list("bronze/")} == keys
+
+    monkeypatch.setenv(TABLE_ENV, name)
+    assert main(["retention", *args]) == 0
+    assert f"audit: record 1 (RETENTION_APPLIED) in dynamodb://{name}" in capsys.readouterr().out
+    assert {item.key for item in lake.list("bronze/")} < keys
+    assert not list(lake.list("audit/"))  # the lake holds no audit record
+    (record,) = AuditLog.from_env(lake).records()
+    assert record.event == "RETENTION_APPLIED" and record.details["objects_deleted"] > 0
+    assert main(["audit", "--event", "RETENTION_APPLIED", "--verify"]) == 0
