@@ -10,6 +10,7 @@ import sys
 import threading
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -320,7 +321,12 @@ def test_bad_filter_values_name_the_flag(table, argv, message):
     """Through the console script, as a user runs it: exit status 2 and the flag named."""
     sage = [sys.executable, "-c", "import sys; from sage.cli import main; sys.exit(main())"]
     result = subprocess.run(
-        [*sage, "audit", *argv], capture_output=True, text=True, env=dict(os.environ), timeout=60
+        [*sage, "audit", *argv],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        cwd=Path(__file__).resolve().parents[1],  # this checkout's sage
+        timeout=60,
     )
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
