@@ -16,6 +16,9 @@ import pytest
 
 from ingest.lake import LocalLake
 from privacy.audit import (
+    PARTITION_KEY,
+    SEARCHABLE,
+    SORT_KEY,
     TABLE_ENV,
     AlreadyExists,
     AuditError,
@@ -30,10 +33,63 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+def declared_table() -> dict:
+    """The audit table as infra/dynamodb.tf declares it, as create_table arguments."""
+    from sage.checks.terraform import INFRA, parse
+
+    def text(value):
+        return value.strip('"')
+
+    (spec,) = [
+        body
+        for resource in parse(INFRA / "dynamodb.tf")["resource"]
+        for kind, tables in resource.items()
+        if text(kind) == "aws_dynamodb_table"
+        for name, body in tables.items()
+        if text(name) == "telemetry_audit"
+    ]
+
+    def keys(block):
+        found = [{"AttributeName": text(block["hash_key"]), "KeyType": "HASH"}]
+        if "range_key" in block:
+            found.append({"AttributeName": text(block["range_key"]), "KeyType": "RANGE"})
+        return found
+
+    return {
+        "BillingMode": text(spec["billing_mode"]),
+        "AttributeDefinitions": [
+            {"AttributeName": text(a["name"]), "AttributeType": text(a["type"])}
+            for a in spec["attribute"]
+        ],
+        "KeySchema": keys(spec),
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": text(index["name"]),
+                "KeySchema": keys(index),
+                "Projection": {"ProjectionType": text(index["projection_type"])},
+            }
+            for index in spec.get("global_secondary_index", [])
+        ],
+    }
+
+
+def test_the_declared_table_has_the_stores_keys():
+    declared = declared_table()
+    assert declared["KeySchema"] == [
+        {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
+        {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
+    ]
+    types = {a["AttributeName"]: a["AttributeType"] for a in declared["AttributeDefinitions"]}
+    assert types[PARTITION_KEY] == "S" and types[SORT_KEY] == "N"
+    assert declared["BillingMode"] == "PAY_PER_REQUEST"
+    for index in declared["GlobalSecondaryIndexes"]:  # indexes only on copied attributes
+        assert {key["AttributeName"] for key in index["KeySchema"]} <= set(SEARCHABLE)
+
+
 @pytest.fixture
 def table(s3_server, monkeypatch):
-    """A fresh audit table with the key schema infra declares, and SAGE_AUDIT_TABLE
-    naming it; the AWS variables point at moto's server."""
+    """A fresh audit table as infra/dynamodb.tf declares it (keys and indexes), and
+    SAGE_AUDIT_TABLE naming it; the AWS variables point at moto's server."""
     import boto3
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server)
@@ -45,18 +101,7 @@ def table(s3_server, monkeypatch):
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     client = boto3.client("dynamodb", region_name="eu-west-1")
     name = f"sage-audit-{uuid.uuid4().hex[:10]}"
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "log", "AttributeType": "S"},
-            {"AttributeName": "seq", "AttributeType": "N"},
-        ],
-        KeySchema=[
-            {"AttributeName": "log", "KeyType": "HASH"},
-            {"AttributeName": "seq", "KeyType": "RANGE"},
-        ],
-    )
+    client.create_table(TableName=name, **declared_table())
     monkeypatch.setenv(TABLE_ENV, name)
     return client, name
 
@@ -110,6 +155,13 @@ def test_records_are_items_holding_the_json_and_its_searchable_fields(table, tmp
     }
     assert "partner" not in _item(client, name, 1) and "month" not in _item(client, name, 1)
     assert not list(tmp_path.iterdir())  # nothing in the lake
+    by_partner = client.query(  # the console's view, through the declared index
+        TableName=name,
+        IndexName="by_partner",
+        KeyConditionExpression="partner = :p",
+        ExpressionAttributeValues={":p": {"S": "anthropic"}},
+    )["Items"]
+    assert [item["seq"]["N"] for item in by_partner] == ["2"]
 
     with pytest.raises(AlreadyExists):
         log.store.create(2, b'{"seq": 2}')  # the conditional PutItem keeps record 2
