@@ -36,23 +36,29 @@ resource "aws_dynamodb_table" "app" {
   deletion_protection_enabled = true
 }
 
-# TelemetryAudit: one item per pipeline event (BUNDLE_CREATED, BUNDLE_DELIVERED,
-# TELEMETRY_DELETED, SCRUB_VIOLATION, ERROR), by partner and time; the by_event
-# index answers "every SCRUB_VIOLATION this month". Never expires.
+# TelemetryAudit: the audit log (privacy/audit.py, DynamoDBAuditStore; SAGE_AUDIT_TABLE
+# names it): retention, erasure and the partner pipeline (BUNDLE_CREATED,
+# BUNDLE_DELIVERED, TELEMETRY_DELETED, SCRUB_VIOLATION, ERROR), one item per record,
+# each chained to the one before by its hash. The chain is one partition (log =
+# "audit") ordered by the number seq, so it is read in order by one paginated Query
+# and a record is created by a PutItem conditional on attribute_not_exists(seq).
+# The record's copied attributes feed two indexes for the console: by_event
+# ("every SCRUB_VIOLATION this month") and by_partner (sparse: partner records only).
+# Never expires.
 resource "aws_dynamodb_table" "telemetry_audit" {
   name         = "${var.name}-TelemetryAudit"
   billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "partner"
-  range_key    = "event_key"
+  hash_key     = "log"
+  range_key    = "seq"
 
   attribute {
-    name = "partner"
+    name = "log"
     type = "S"
   }
 
   attribute {
-    name = "event_key"
-    type = "S"
+    name = "seq"
+    type = "N"
   }
 
   attribute {
@@ -60,10 +66,27 @@ resource "aws_dynamodb_table" "telemetry_audit" {
     type = "S"
   }
 
+  attribute {
+    name = "partner"
+    type = "S"
+  }
+
+  attribute {
+    name = "at"
+    type = "S"
+  }
+
   global_secondary_index {
     name            = "by_event"
     hash_key        = "event"
-    range_key       = "event_key"
+    range_key       = "at"
+    projection_type = "ALL"
+  }
+
+  global_secondary_index {
+    name            = "by_partner"
+    hash_key        = "partner"
+    range_key       = "at"
     projection_type = "ALL"
   }
 

@@ -10,8 +10,10 @@ Records are stored through a small :class:`AuditStore` interface whose one
 write is *create if absent*, so two writers can never both append record ``n``:
 the loser re-reads the head and tries ``n + 1``. :class:`LakeAuditStore` keeps
 one JSON object per record under ``audit/log/`` in the lake (a local folder or
-S3, where the create is a conditional PUT); a DynamoDB table with a conditional
-``PutItem`` on ``seq`` fits the same interface.
+S3, where the create is a conditional PUT). :class:`DynamoDBAuditStore` keeps
+one item per record in a DynamoDB table (production: ``SAGE_AUDIT_TABLE``), where
+the create is a ``PutItem`` conditional on ``seq`` being new;
+:meth:`AuditLog.from_env` picks the store.
 
 Details name what happened (counts, dates, request ids), never a person:
 erasure records carry the request id; the pseudonymous id stays in the ledger.
@@ -22,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -33,6 +36,7 @@ from ingest.lake import Lake, LakeError, LocalLake, S3Lake
 
 GENESIS_HASH = "0" * 64
 PREFIX = "audit/log/"
+TABLE_ENV = "SAGE_AUDIT_TABLE"  # set: the audit log is this DynamoDB table
 
 # Every event the log accepts; an unknown name is a programming error, not a new event.
 EVENTS = {
@@ -85,6 +89,9 @@ class AuditStore(Protocol):
     def sequence_numbers(self) -> list[int]: ...
 
     def read(self, seq: int) -> bytes: ...
+
+    # A store may also offer ``entries()``, every ``(seq, data)`` in order in one pass,
+    # and ``last_seq()``, the highest number or None; AuditLog uses them when present.
 
 
 class LakeAuditStore:
@@ -144,6 +151,171 @@ class LakeAuditStore:
         return self.lake.read_bytes(self.key(seq))
 
 
+# DynamoDB: the whole chain is one partition (``log`` = "audit") ordered by the
+# numeric sort key ``seq``, so reading it in order is one paginated Query and the
+# head is a Query of one item, newest first. One partition takes about 1,000
+# writes a second, far above what privacy operations append.
+PARTITION_KEY, SORT_KEY, PARTITION = "log", "seq", "audit"
+# Copied from each record to top-level attributes, for queries in the console.
+# They are not hashed: `sage audit` filters on the record itself, and --verify
+# reports an item whose copies disagree with its record.
+SEARCHABLE = ("event", "at", "partner", "month")
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+
+
+def searchable_attributes(data: bytes) -> dict[str, str]:
+    """``event`` and ``at`` of a record, and ``partner`` and ``month`` if its details
+    carry them, as strings."""
+    record = json.loads(data)
+    details = record.get("details") if isinstance(record.get("details"), dict) else {}
+    found = {name: record.get(name) for name in ("event", "at")}
+    found.update({name: details.get(name) for name in ("partner", "month")})
+    return {name: str(value) for name, value in found.items() if value is not None}
+
+
+class DynamoDBAuditStore:
+    """One item per record in a DynamoDB table: key ``log`` (string, always "audit")
+    and ``seq`` (number); the record's JSON as written in ``record``; and
+    :data:`SEARCHABLE` copied out of it.
+
+    Credentials, region and endpoint come from the standard AWS environment
+    (``AWS_REGION`` or ``AWS_DEFAULT_REGION``; ``AWS_ENDPOINT_URL_DYNAMODB`` or
+    ``AWS_ENDPOINT_URL`` for a local server such as moto's).
+    """
+
+    def __init__(self, table: str, client=None, *, page_size: int | None = None):
+        if not _TABLE_NAME.match(table):
+            raise AuditError(
+                f"{table!r} is not a DynamoDB table name (3 to 255 letters, digits, '_', '-' "
+                f"or '.'): check {TABLE_ENV}"
+            )
+        self.table = table
+        self.page_size = page_size  # items per Query page; None: DynamoDB's 1 MB pages
+        if client is None:
+            import boto3
+
+            region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+            endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get(
+                "AWS_ENDPOINT_URL"
+            )
+            client = boto3.client(
+                "dynamodb", region_name=region or None, endpoint_url=endpoint or None
+            )
+        self.client = client
+        region = getattr(getattr(client, "meta", None), "region_name", None)
+        self.location = f"dynamodb://{table}" + (f" ({region})" if region else "")
+
+    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        failed = f"the audit table {self.location}: {operation} failed"
+        try:
+            return getattr(self.client, operation)(**params)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ConditionalCheckFailedException":
+                raise AlreadyExists(f"{self.location}: seq {params['Item']['seq']['N']}") from None
+            if code == "ResourceNotFoundException":
+                raise AuditError(
+                    f"the audit table {self.location} does not exist: check {TABLE_ENV} and "
+                    "the AWS region"
+                ) from None
+            raise AuditError(f"{failed}: {exc}") from None
+        except BotoCoreError as exc:  # no credentials, no region, endpoint unreachable...
+            raise AuditError(f"{failed}: {exc}") from None
+
+    def _key(self, seq: int) -> dict[str, Any]:
+        return {PARTITION_KEY: {"S": PARTITION}, SORT_KEY: {"N": str(seq)}}
+
+    def create(self, seq: int, data: bytes) -> None:
+        item = {
+            **self._key(seq),
+            "record": {"S": data.decode("utf-8")},
+            **{name: {"S": value} for name, value in searchable_attributes(data).items()},
+        }
+        self._call(
+            "put_item",
+            TableName=self.table,
+            Item=item,
+            ConditionExpression="attribute_not_exists(#seq)",
+            ExpressionAttributeNames={"#seq": SORT_KEY},
+        )
+
+    def _query(
+        self, *, projection: str | None = None, newest_only: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """The chain's items, oldest first, page after page (or only the newest).
+        Strongly consistent, so a writer that lost a race sees the record that won."""
+        names = {"#log": PARTITION_KEY}
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "#log = :log",
+            "ExpressionAttributeValues": {":log": {"S": PARTITION}},
+            "ConsistentRead": True,
+        }
+        if projection:
+            request["ProjectionExpression"] = projection
+            names.update({f"#{name}": name for name in projection.replace("#", "").split(", ")})
+        request["ExpressionAttributeNames"] = names
+        if newest_only:
+            request.update(ScanIndexForward=False, Limit=1)
+        elif self.page_size:
+            request["Limit"] = self.page_size
+        while True:
+            page = self._call("query", **request)
+            yield from page.get("Items", [])
+            if newest_only or "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def sequence_numbers(self) -> list[int]:
+        return [int(item[SORT_KEY]["N"]) for item in self._query(projection="#seq")]
+
+    def last_seq(self) -> int | None:
+        items = list(self._query(projection="#seq", newest_only=True))
+        return int(items[0][SORT_KEY]["N"]) if items else None
+
+    @staticmethod
+    def _data(item: dict[str, Any]) -> bytes:
+        if "S" not in item.get("record", {}):
+            raise AuditError(f"item seq {item[SORT_KEY]['N']} has no record attribute")
+        return item["record"]["S"].encode("utf-8")
+
+    def read(self, seq: int) -> bytes:
+        item = self._call(
+            "get_item", TableName=self.table, Key=self._key(seq), ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            raise AuditError(f"no item with seq {seq} in {self.location}")
+        return self._data(item)
+
+    def entries(self) -> Iterator[tuple[int, bytes | AuditError]]:
+        for item in self._query():
+            seq = int(item[SORT_KEY]["N"])
+            try:
+                yield seq, self._data(item)
+            except AuditError as exc:  # reported, like an unreadable file in the lake
+                yield seq, AuditError(f"audit record {seq} cannot be read: {exc}")
+
+    def index_problems(self) -> list[str]:
+        """Items whose searchable copies disagree with their record."""
+        problems = []
+        for item in self._query():
+            seq = int(item[SORT_KEY]["N"])
+            try:
+                expected = searchable_attributes(self._data(item))
+            except (AuditError, ValueError, AttributeError):
+                continue  # an unreadable record is reported by the chain walk
+            stored = {name: item[name].get("S") for name in SEARCHABLE if name in item}
+            wrong = sorted(name for name in SEARCHABLE if stored.get(name) != expected.get(name))
+            if wrong:
+                problems.append(
+                    f"record {seq}: its searchable attribute(s) {', '.join(wrong)} disagree "
+                    "with the record"
+                )
+        return problems
+
+
 @dataclass
 class Verification:
     records: int
@@ -162,16 +334,58 @@ class AuditLog:
     def in_lake(cls, lake: Lake) -> AuditLog:
         return cls(LakeAuditStore(lake))
 
-    def _load(self, seq: int) -> AuditRecord:
+    @classmethod
+    def from_env(cls, lake: Lake) -> AuditLog:
+        """The DynamoDB table named by ``SAGE_AUDIT_TABLE`` if it is set (production),
+        otherwise the log in ``lake``."""
+        table = os.environ.get(TABLE_ENV, "").strip()
+        return cls(DynamoDBAuditStore(table)) if table else cls.in_lake(lake)
+
+    @staticmethod
+    def _parse(seq: int, data: bytes) -> AuditRecord:
         try:
-            data = json.loads(self.store.read(seq))
-            return AuditRecord(**data)
-        except (LakeError, ValueError, TypeError) as exc:
+            return AuditRecord(**json.loads(data))
+        except (ValueError, TypeError) as exc:
             raise AuditError(f"audit record {seq} cannot be read: {exc}") from None
 
+    def _load(self, seq: int) -> AuditRecord:
+        try:
+            data = self.store.read(seq)
+        except (LakeError, AuditError) as exc:
+            raise AuditError(f"audit record {seq} cannot be read: {exc}") from None
+        return self._parse(seq, data)
+
+    def _entries(self) -> Iterator[tuple[int, bytes | AuditError]]:
+        """Every stored ``(seq, data)`` in order; a record that cannot be read comes
+        with the error instead."""
+        entries = getattr(self.store, "entries", None)
+        if entries is not None:
+            yield from entries()
+            return
+        for seq in self.store.sequence_numbers():
+            try:
+                yield seq, self.store.read(seq)
+            except (LakeError, AuditError) as exc:
+                yield seq, AuditError(f"audit record {seq} cannot be read: {exc}")
+
+    def _records(self) -> Iterator[tuple[int, AuditRecord | AuditError]]:
+        for seq, data in self._entries():
+            if isinstance(data, AuditError):
+                yield seq, data
+                continue
+            try:
+                yield seq, self._parse(seq, data)
+            except AuditError as exc:
+                yield seq, exc
+
     def head(self) -> AuditRecord | None:
-        numbers = self.store.sequence_numbers()
-        return self._load(numbers[-1]) if numbers else None
+        last_seq = getattr(self.store, "last_seq", None)
+        if last_seq is not None:
+            seq = last_seq()
+        else:
+            numbers = self.store.sequence_numbers()
+            seq = numbers[-1] if numbers else None
+        return None if seq is None else self._load(seq)
 
     def append(
         self, event: str, details: dict[str, Any], *, at: datetime | None = None
@@ -201,25 +415,25 @@ class AuditLog:
         raise AuditError(f"could not append to the audit log at {self.store.location}: too busy")
 
     def records(self, event: str | None = None) -> Iterator[AuditRecord]:
-        for seq in self.store.sequence_numbers():
-            record = self._load(seq)
+        for _seq, record in self._records():
+            if isinstance(record, AuditError):
+                raise record
             if event is None or record.event == event:
                 yield record
 
     def verify(self) -> Verification:
         """Walk the chain from the first record: numbers without gaps, each record's
-        hash recomputes, each links to the one before."""
+        hash recomputes, each links to the one before (and, in DynamoDB, each item's
+        searchable copies match its record)."""
         problems: list[str] = []
         expected_seq, prev_hash = 1, GENESIS_HASH
         count = 0
-        for seq in self.store.sequence_numbers():
+        for seq, record in self._records():
             count += 1
             if seq != expected_seq:
                 problems.append(f"record {expected_seq} is missing (next found: {seq})")
-            try:
-                record = self._load(seq)
-            except AuditError as exc:
-                problems.append(str(exc))
+            if isinstance(record, AuditError):
+                problems.append(str(record))
                 expected_seq, prev_hash = seq + 1, ""
                 continue
             if record.seq != seq:
@@ -234,4 +448,7 @@ class AuditLog:
             if prev_hash and record.prev_hash != prev_hash:
                 problems.append(f"record {seq} does not link to record {seq - 1}")
             expected_seq, prev_hash = seq + 1, record.hash
+        index_problems = getattr(self.store, "index_problems", None)
+        if index_problems is not None:
+            problems.extend(index_problems())
         return Verification(count, problems)

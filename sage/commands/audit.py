@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from ingest.lake import open_lake
-from privacy.audit import EVENTS, AuditError, AuditLog
+from privacy.audit import EVENTS, TABLE_ENV, AuditError, AuditLog, AuditRecord
 from sage.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -20,28 +23,118 @@ from sage.commands.common import (
 from sage.console import table
 
 
+def _month(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month: expected YYYY-MM, e.g. 2026-10")
+    return text
+
+
+def _partner(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the partner name is empty")
+    return text.strip()
+
+
+def _instant(text: str, *, end_of_day: bool) -> datetime:
+    """A UTC instant from YYYY-MM-DD (the start of that day, or its end for --until)
+    or an ISO 8601 instant (without an offset, taken as UTC)."""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            day = date.fromisoformat(text)
+            start = datetime.combine(day, time(), tzinfo=UTC)
+            return start + timedelta(days=1) - timedelta(microseconds=1) if end_of_day else start
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither a date (YYYY-MM-DD) nor an ISO 8601 instant "
+            "(e.g. 2026-10-03T14:00:00Z)"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _since(text: str) -> datetime:
+    return _instant(text, end_of_day=False)
+
+
+def _until(text: str) -> datetime:
+    return _instant(text, end_of_day=True)
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "audit",
         help="list the audit log's records; --verify checks its hash chain",
         description="The audit log is append-only: every record holds the hash of the one "
-        "before, so a changed, removed or reordered record is found by --verify.",
+        "before, so a changed, removed or reordered record is found by --verify. It is the "
+        f"DynamoDB table named by {TABLE_ENV} if that is set, otherwise audit/log/ in the "
+        "lake. Filters combine (all must match).",
     )
     parser.add_argument("--event", choices=sorted(EVENTS), help="only records of this event")
-    parser.add_argument("--since", metavar="YYYY-MM-DD", help="only records from this day (UTC)")
+    parser.add_argument(
+        "--partner", type=_partner, help="only records whose details name this partner"
+    )
+    parser.add_argument(
+        "--month", type=_month, metavar="YYYY-MM", help="only records whose details name this month"
+    )
+    parser.add_argument(
+        "--since",
+        type=_since,
+        metavar="DATE|INSTANT",
+        help="only records at or after this day (UTC) or ISO 8601 instant",
+    )
+    parser.add_argument(
+        "--until",
+        type=_until,
+        metavar="DATE|INSTANT",
+        help="only records up to the end of this day (UTC) or up to this ISO 8601 instant",
+    )
     parser.add_argument("--json", action="store_true", help="print the records as JSON lines")
     parser.add_argument(
-        "--verify", action="store_true", help="check the hash chain; exit status 1 if broken"
+        "--verify",
+        action="store_true",
+        help="check the whole hash chain (filters do not apply); exit status 1 if broken",
     )
     add_location_flags(parser, warehouse=False, target=False)
     parser.set_defaults(handler=run)
 
 
+def _matches(record: AuditRecord, args: argparse.Namespace) -> bool:
+    """Filters read the record itself (the hashed content), never a copy of it."""
+    if args.event and record.event != args.event:
+        return False
+    if args.partner is not None and record.details.get("partner") != args.partner:
+        return False
+    if args.month is not None and record.details.get("month") != args.month:
+        return False
+    if args.since or args.until:
+        try:
+            at = datetime.fromisoformat(record.at).astimezone(UTC)
+        except ValueError:
+            raise AuditError(
+                f"audit record {record.seq} has no valid time: {record.at!r}"
+            ) from None
+        if (args.since and at < args.since) or (args.until and at > args.until):
+            return False
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.since and args.until and args.since > args.until:
+        raise CommandError(
+            "--since is after --until: no record could match; swap them?", status=EXIT_USAGE
+        )
     settings = settings_from(args)
-    if not settings.lake.startswith("s3://") and not Path(settings.lake).is_dir():
-        raise CommandError(f"no lake at {settings.lake}: check --lake or SAGE_LAKE", EXIT_USAGE)
-    log = AuditLog.in_lake(open_lake(settings.lake))
+    in_table = bool(os.environ.get(TABLE_ENV, "").strip())
+    if not in_table and not settings.lake.startswith("s3://") and not Path(settings.lake).is_dir():
+        raise CommandError(
+            f"no lake at {settings.lake}: check --lake or SAGE_LAKE (or set {TABLE_ENV} to "
+            "read the audit table)",
+            EXIT_USAGE,
+        )
+    try:
+        log = AuditLog.from_env(open_lake(settings.lake))
+    except AuditError as exc:
+        raise CommandError(str(exc), status=EXIT_USAGE) from None
     try:
         if args.verify:
             result = log.verify()
@@ -55,11 +148,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{len(result.problems)} problem(s) in {result.records:,} records",
                 status=EXIT_FAILED,
             )
-        records = [
-            record
-            for record in log.records(args.event)
-            if not args.since or record.at[:10] >= args.since
-        ]
+        records = [record for record in log.records() if _matches(record, args)]
     except AuditError as exc:
         raise CommandError(str(exc), status=EXIT_FAILED) from None
     if args.json:
@@ -67,7 +156,10 @@ def run(args: argparse.Namespace) -> int:
             say(json.dumps(record.__dict__, sort_keys=True))
         return EXIT_OK
     if not records:
-        say(f"no audit records in {log.store.location}")
+        filtered = any(
+            getattr(args, name) for name in ("event", "partner", "month", "since", "until")
+        )
+        say(f"no audit records{' match' if filtered else ''} in {log.store.location}")
         return EXIT_OK
     say(
         table(

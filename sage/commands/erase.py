@@ -114,7 +114,11 @@ def run(args: argparse.Namespace) -> int:
     if not settings.lake.startswith("s3://") and not Path(settings.lake).is_dir():
         raise CommandError(f"no lake at {settings.lake}: check --lake or SAGE_LAKE", EXIT_USAGE)
     lake = open_lake(settings.lake)
-    log = AuditLog.in_lake(lake)
+    try:
+        log = AuditLog.from_env(lake)
+        log.head()  # the audit log answers before anything is recorded or removed
+    except AuditError as exc:
+        raise CommandError(f"{exc}; nothing was recorded or erased", status=EXIT_USAGE) from None
     try:
         ledger = read_ledger(lake)
         with open_warehouse(settings) as warehouse:

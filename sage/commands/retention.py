@@ -184,7 +184,11 @@ def _apply(settings: Settings, lake, plan: RetentionPlan, warehouse) -> None:
     if plan.nothing_to_do:
         say("nothing is past its horizon: no audit record written")
         return
-    log = AuditLog.in_lake(lake)
+    try:
+        log = AuditLog.from_env(lake)
+        log.head()  # the audit log answers before anything is deleted
+    except AuditError as exc:
+        raise CommandError(f"{exc}; nothing was deleted", status=EXIT_USAGE) from None
     try:
         if warehouse is not None:
             expire_rows(warehouse, settings, plan)
@@ -197,5 +201,12 @@ def _apply(settings: Settings, lake, plan: RetentionPlan, warehouse) -> None:
             "removes only what is still past its horizon.",
             status=EXIT_FAILED,
         ) from None
-    record = log.append("RETENTION_APPLIED", {**plan.summary(), "objects_deleted": removed})
+    try:
+        record = log.append("RETENTION_APPLIED", {**plan.summary(), "objects_deleted": removed})
+    except AuditError as exc:
+        raise CommandError(
+            f"retention was applied ({removed:,} objects deleted) but its audit record could "
+            f"not be written: {exc}",
+            status=EXIT_FAILED,
+        ) from None
     say(f"audit: record {record.seq} (RETENTION_APPLIED) in {log.store.location}")
