@@ -161,6 +161,12 @@ resource "aws_iam_role_policy" "ingest" {
         Resource = ["${local.lake_bucket.arn}/bronze/*", "${local.lake_bucket.arn}/quarantine/*"]
       },
       {
+        # SCRUB_VIOLATION records: append to the audit log, never change or delete it.
+        Effect   = "Allow"
+        Action   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"]
+        Resource = aws_dynamodb_table.telemetry_audit.arn
+      },
+      {
         Effect   = "Allow"
         Action   = local.kms_use
         Resource = aws_kms_key.data.arn

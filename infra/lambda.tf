@@ -49,8 +49,9 @@ resource "aws_lambda_function" "ingest_raw" {
 
   environment {
     variables = {
-      SAGE_LAKE   = local.lake_url
-      SAGE_SOURCE = each.key
+      SAGE_LAKE        = local.lake_url
+      SAGE_SOURCE      = each.key
+      SAGE_AUDIT_TABLE = aws_dynamodb_table.telemetry_audit.name
     }
   }
 
@@ -111,7 +112,8 @@ resource "aws_lambda_function" "ingest_turn_logs_direct" {
 
   environment {
     variables = {
-      SAGE_LAKE = local.lake_url
+      SAGE_LAKE        = local.lake_url
+      SAGE_AUDIT_TABLE = aws_dynamodb_table.telemetry_audit.name
     }
   }
 

@@ -10,6 +10,8 @@ output "environment" {
     SAGE_ATHENA_S3_STAGING_DIR = "${local.athena_results}/dbt/"
     SAGE_ATHENA_S3_DATA_DIR    = "s3://${module.bucket["silver"].bucket}/tables/"
     SAGE_ATHENA_GOLD_DATA_DIR  = "s3://${module.bucket["gold"].bucket}/tables/"
+    SAGE_PARTNER_OUTBOX        = "s3://${module.bucket["partner-bundles"].bucket}/outbox"
+    SAGE_AUDIT_TABLE           = aws_dynamodb_table.telemetry_audit.name
   }
 }
 
@@ -40,6 +42,6 @@ output "dashboard_read_policy_arn" {
 }
 
 output "telemetry_audit_table" {
-  description = "The partner-telemetry audit table (AUDIT_TABLE of the telemetry functions)."
+  description = "The audit log (SAGE_AUDIT_TABLE): retention, erasure and partner telemetry."
   value       = aws_dynamodb_table.telemetry_audit.name
 }

@@ -1,10 +1,12 @@
 # The buckets. Retention follows the data's own rules:
 #
-# - raw (Firehose deliveries) and the lake (bronze/ and quarantine/, written by
-#   the ingest): 90 days, then S3 lifecycle deletes them. The lake is also the
-#   audit trail: object lock (governance mode) keeps every object unaltered for
-#   those 90 days. (Object lock makes S3 require a checksum on each upload;
-#   boto3 sends one by default.)
+# - raw (Firehose deliveries): 90 days, then S3 lifecycle deletes them.
+# - the lake: bronze/ 90 days and quarantine/ 30 days (the `sage retention`
+#   periods; lifecycle is the backstop), partner/ (partner analytics Parquet and
+#   bundles, deleted by `sage partner cleanup` once a month is delivered) two
+#   months at the latest. No object lock: erasure (`sage erase`, within 30 days)
+#   and partner cleanup must be able to rewrite and delete Bronze objects, and
+#   the audit trail is the hash-chained DynamoDB table, not the lake.
 # - silver and gold hold Iceberg tables. Lifecycle must never expire their
 #   current objects: an Iceberg table's metadata points at its data files, and a
 #   file removed underneath it breaks the table. Silver's 2-year retention and
@@ -12,21 +14,17 @@
 #   the files they alone used); lifecycle only clears noncurrent versions (the
 #   files VACUUM deleted, kept 7 days by versioning) and unfinished uploads.
 # - athena-results: query results, 7 days.
-# - partner telemetry (README of the telemetry pipeline): raw events within a
-#   day; sanitized, analytics and bundles are deleted by the pipeline once a
-#   month is delivered, with a lifecycle backstop at two months.
+# - partner-bundles: the partners' outbox (SAGE_PARTNER_OUTBOX), one prefix per
+#   partner; a delivered bundle is fetched with a presigned URL and expires
+#   after 30 days.
 locals {
   buckets = {
-    lake                 = { expire_days = { "bronze/" = 90, "quarantine/" = 90 }, lock_days = 90 }
-    raw                  = { expire_days = { "" = 90 }, lock_days = 0 }
-    silver               = { expire_days = {}, lock_days = 0 }
-    gold                 = { expire_days = {}, lock_days = 0 }
-    athena-results       = { expire_days = { "" = 7 }, lock_days = 0 }
-    telemetry-raw        = { expire_days = { "" = 1 }, lock_days = 0 }
-    telemetry-sanitized  = { expire_days = { "" = 62 }, lock_days = 0 }
-    telemetry-analytics  = { expire_days = { "" = 62 }, lock_days = 0 }
-    telemetry-quarantine = { expire_days = { "" = 62 }, lock_days = 0 }
-    partner-bundles      = { expire_days = { "" = 62 }, lock_days = 0 }
+    lake            = { expire_days = { "bronze/" = 90, "quarantine/" = 30, "partner/" = 62 }, lock_days = 0 }
+    raw             = { expire_days = { "" = 90 }, lock_days = 0 }
+    silver          = { expire_days = {}, lock_days = 0 }
+    gold            = { expire_days = {}, lock_days = 0 }
+    athena-results  = { expire_days = { "" = 7 }, lock_days = 0 }
+    partner-bundles = { expire_days = { "" = 30 }, lock_days = 0 }
   }
   noncurrent_days = 7
 }

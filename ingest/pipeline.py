@@ -215,7 +215,7 @@ class Ingestor:
             return 0
         from privacy.audit import AuditLog
 
-        log = AuditLog.in_lake(self.lake)
+        log = AuditLog.from_env(self.lake)
         for (partner, month, rule), count in sorted(self.report.scrub_violations.items()):
             log.append(
                 "SCRUB_VIOLATION",

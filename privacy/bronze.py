@@ -167,7 +167,9 @@ def scrub(
 
     # 3. Quarantine: any line that mentions the user, a conversation of theirs, or the raw id.
     needles = [app_hash, *sorted(conversations)] + ([raw_id] if raw_id else [])
-    rewrite_lines(lake, QUARANTINE, search_for(needles), lambda line: True, result, on_change, dry_run)
+    rewrite_lines(
+        lake, QUARANTINE, search_for(needles), lambda line: True, result, on_change, dry_run
+    )
     result.objects_scanned = sum(1 for _ in lake.list(BRONZE)) + sum(
         1 for _ in lake.list(QUARANTINE)
     )

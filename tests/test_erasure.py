@@ -262,7 +262,11 @@ def test_the_receipt_and_the_ledger(erased: Erased):
     assert "silver.turns" in erased.output and "bronze/lambda_emf" in erased.output
 
     log = AuditLog.in_lake(lake)
-    events = [(record.event, record.details["request_id"]) for record in log.records()]
+    events = [
+        (record.event, record.details["request_id"])
+        for record in log.records()
+        if record.event.startswith("ERASURE_")
+    ]
     request = ledger[0].request_id
     assert events == [("ERASURE_REQUESTED", request), ("ERASURE_COMPLETED", request)]
     assert erased.user_key not in json.dumps([r.details for r in log.records()])
@@ -401,6 +405,6 @@ def test_bad_requests_change_nothing(built: Built, tmp_path, monkeypatch, capsys
     assert (
         read_ledger(lake) == []
         and not list(lake.list("erasure/"))
-        and not list(lake.list("audit/"))
+        and not [r for r in AuditLog.in_lake(lake).records() if r.event.startswith("ERASURE_")]
     )
     assert sum(user_rows(settings, key).values()) > 0

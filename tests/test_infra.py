@@ -111,10 +111,10 @@ def test_profile_defaults_name_the_declared_buckets():
 @pytest.mark.parametrize(
     ("bucket", "expiry"),
     [
-        ("lake", {"bronze/": 90, "quarantine/": 90}),
+        ("lake", {"bronze/": 90, "quarantine/": 30, "partner/": 62}),
         ("raw", {"": 90}),
         ("athena-results", {"": 7}),
-        ("telemetry-raw", {"": 1}),
+        ("partner-bundles", {"": 30}),
         # Iceberg tables: S3 must never expire a file a table still references;
         # retention and erasure are DELETE + VACUUM in SQL.
         ("silver", {}),
@@ -125,10 +125,12 @@ def test_bucket_retention(bucket, expiry):
     assert declarations()["locals"]["buckets"][bucket]["expire_days"] == expiry
 
 
-def test_the_lake_is_the_audit_trail_under_object_lock():
+def test_no_bucket_is_locked_against_erasure():
+    """Erasure rewrites Bronze objects within 30 days and partner cleanup deletes a
+    delivered month: object lock would keep the old versions. The audit trail is the
+    hash-chained DynamoDB table."""
     buckets = declarations()["locals"]["buckets"]
-    assert buckets["lake"]["lock_days"] == 90
-    assert all(settings["lock_days"] == 0 for key, settings in buckets.items() if key != "lake")
+    assert all(settings["lock_days"] == 0 for settings in buckets.values())
 
 
 def test_app_tables_stream_old_and_new_images():

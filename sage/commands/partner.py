@@ -132,7 +132,7 @@ def _month_args(args: argparse.Namespace) -> tuple[Settings, str, str]:
 
 def _audit(settings: Settings):
     lake = open_lake(settings.lake)
-    return lake, AuditLog.in_lake(lake)
+    return lake, AuditLog.from_env(lake)
 
 
 def run_bundle(args: argparse.Namespace) -> int:
