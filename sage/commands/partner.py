@@ -140,20 +140,14 @@ def run_bundle(args: argparse.Namespace) -> int:
     lake, log = _audit(settings)
     try:
         key = signing_key_from_env()
-    except SigningKeyError as exc:
-        log.append(
-            "ERROR",
-            {"operation": "bundle", "partner": partner, "month": month, "error": str(exc)},
-        )
-        raise CommandError(str(exc), status=EXIT_USAGE) from None
-    try:
         built = build_bundle(lake, log, partner, month, key, replace=args.replace)
-    except (PartnerError, LakeError) as exc:
+    except (SigningKeyError, PartnerError, LakeError) as exc:
         log.append(
             "ERROR",
             {"operation": "bundle", "partner": partner, "month": month, "error": str(exc)},
         )
-        raise CommandError(str(exc), status=getattr(exc, "status", EXIT_FAILED)) from None
+        status = EXIT_USAGE if isinstance(exc, SigningKeyError) else EXIT_FAILED
+        raise CommandError(str(exc), status=getattr(exc, "status", status)) from None
     summary = built.report.to_dict()["summary"]
     say(f"bundle {partner} {month} → {built.uri}")
     say(
