@@ -1,4 +1,4 @@
-"""python -m benchmarks [ingest] [--out reports/bench.md] [--workdir DIR]"""
+"""python -m benchmarks [ingest] [build] [--out reports/bench.md] [--workdir DIR]"""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def main() -> None:
         section = SUITES[name](workdir=args.workdir)
         show(section)
         sections.append(section)
-    write(sections, args.out)
+        write(sections, args.out)  # after each suite: a later failure keeps what was measured
     print(f"\nwritten to {args.out} (and {args.out.with_suffix('.json')})")
 
 

@@ -148,11 +148,12 @@ def run_size(turns: int, work: Path) -> list[list[object]]:
     ]
 
 
-def run(*, sizes: tuple[int, ...] = (1_000_000, 10_000_000)) -> Section:
+def run(*, workdir: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000)) -> Section:
     ensure_profiles()
+    workdir.mkdir(parents=True, exist_ok=True)
     rows = []
     for turns in sizes:
-        work = Path(tempfile.mkdtemp(prefix="sage-bench-build-"))
+        work = Path(tempfile.mkdtemp(prefix="sage-bench-build-", dir=workdir))
         try:
             print(f"build benchmark, {turns:,} turns", flush=True)
             rows += run_size(turns, work)

@@ -31,6 +31,7 @@
         "table_type": "hive",
         "format": "parquet",
         "partitioned_by": ["partner_id", "month"],
+        "force_batch": true,
         "external_location": lake_location("partner/analytics/" ~ this.identifier),
     }) }}
 {%- endmacro %}
