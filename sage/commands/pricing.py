@@ -240,7 +240,10 @@ def run_diff(args: argparse.Namespace) -> int:
         sys.stdout.write(render_markdown(report))
     else:
         say(render_text(report))
-        if args.markdown:
+        if not args.markdown:  # both, as the pull request wants them
+            say("\nMarkdown for the pull request (or to a file: --markdown FILE):\n")
+            say(render_markdown(report))
+        else:
             try:
                 Path(args.markdown).write_text(render_markdown(report))
             except OSError as exc:
