@@ -53,7 +53,7 @@ def test_every_column_in_the_warehouse_is_documented(artifacts):
 def test_lineage_runs_from_the_lake_to_both_dashboards(artifacts):
     manifest, _ = artifacts
     exposures = {exposure["name"]: exposure for exposure in manifest["exposures"].values()}
-    assert set(exposures) == {"sage_dashboard", "transparency_page"}
+    assert set(exposures) == {"sage_dashboard", "transparency_page", "partner_bundles"}
 
     def upstream(unique_id: str, seen: set[str]) -> set[str]:
         node = manifest["nodes"].get(unique_id) or manifest["exposures"].get(unique_id)
@@ -67,7 +67,8 @@ def test_lineage_runs_from_the_lake_to_both_dashboards(artifacts):
         sources = {
             uid for uid in upstream(exposure["unique_id"], set()) if uid.startswith("source.")
         }
-        assert "source.innerverse.lake.lambda_emf" in sources, name
+        feed = "partner_telemetry" if name == "partner_bundles" else "lambda_emf"
+        assert f"source.innerverse.lake.{feed}" in sources, name
     gold = {
         node["name"]
         for node in manifest["nodes"].values()
@@ -79,4 +80,4 @@ def test_lineage_runs_from_the_lake_to_both_dashboards(artifacts):
         for parent in exposure["depends_on"]["nodes"]
     }
     building_blocks = {"gold_user_daily_activity", "gold_activity_hourly"}
-    assert gold - building_blocks <= exposed, "a Gold panel table is not on any dashboard"
+    assert gold - building_blocks <= exposed, "a Gold table is not on any dashboard or bundle"

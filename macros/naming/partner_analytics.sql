@@ -32,6 +32,6 @@
         "format": "parquet",
         "partitioned_by": ["partner_id", "month"],
         "force_batch": true,
-        "external_location": lake_location("partner/analytics/" ~ this.identifier),
+        "external_location": lake_location("partner/analytics/" ~ generate_alias_name(none, model)),
     }) }}
 {%- endmacro %}

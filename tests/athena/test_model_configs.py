@@ -140,3 +140,18 @@ def test_hive_tables_are_built_in_a_workgroup_that_lets_dbt_place_them(athena_sq
     workgroup = declarations()["resource"]["aws_athena_workgroup.dbt"]
     enforced = workgroup["configuration"][0]["enforce_workgroup_configuration"]
     assert not (hive and enforced), f"Hive tables {hive} under an enforcing workgroup"
+
+
+def test_partner_tables_are_parquet_in_the_lake_by_partner_and_month(athena_sql: AthenaSql):
+    """The bundle reads, and the cleanup deletes, one folder per partner and month."""
+    partner = [m for m in stored(athena_sql) if "partner" in m["config"].get("tags", [])]
+    assert {m["name"] for m in partner} == {"gold_partner_model_daily", "gold_partner_errors_daily"}
+    for model in partner:
+        config = model["config"]
+        assert config["table_type"] == "hive" and config["format"] == "parquet"
+        assert config["partitioned_by"] == ["partner_id", "month"]
+        assert list(model["columns"])[-2:] == ["partner_id", "month"]  # Hive: partitions last
+        location = config["external_location"]
+        assert location.startswith("s3://") and location.endswith(
+            f"/partner/analytics/{model['alias']}"
+        )
