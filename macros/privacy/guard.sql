@@ -181,7 +181,8 @@ bronze_source_ids as (
 
     select
         {%- for column, rule, predicate, shown in checks %}
-        sum(case when {{ column }} is not null and {{ predicate }} then 1 else 0 end) as failing_{{ loop.index }},
+        coalesce(sum(case when {{ column }} is not null and {{ predicate }} then 1 else 0 end), 0)
+            as failing_{{ loop.index }},
         min(case when {{ column }} is not null and {{ predicate }} then {{ privacy_masked(shown) }} end) as example_{{ loop.index }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ relation }}
