@@ -174,7 +174,10 @@ resource "aws_iam_role_policy" "ingest" {
       {
         Effect   = "Allow"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = [for group in aws_cloudwatch_log_group.ingest : "${group.arn}:*"]
+        Resource = concat(
+          [for group in aws_cloudwatch_log_group.ingest : "${group.arn}:*"],
+          ["${aws_cloudwatch_log_group.partner_ingest.arn}:*"],
+        )
       },
       {
         Effect   = "Allow"

@@ -45,3 +45,8 @@ output "telemetry_audit_table" {
   description = "The audit log (SAGE_AUDIT_TABLE): retention, erasure and partner telemetry."
   value       = aws_dynamodb_table.telemetry_audit.name
 }
+
+output "partner_telemetry_url" {
+  description = "Where partners POST their telemetry batches (with a JWT carrying partner_id)."
+  value       = "${aws_apigatewayv2_stage.partner_telemetry.invoke_url}v1/telemetry"
+}

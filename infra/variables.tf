@@ -76,3 +76,15 @@ variable "app_tables" {
     observations  = { hash_key = "conversation_id", range_key = "observation_id" }
   }
 }
+
+variable "partner_jwt_issuer" {
+  description = "Issuer URL of the JWTs partners present to the telemetry API (your identity provider); each token carries a partner_id claim."
+  type        = string
+  default     = "https://auth.innerverse.example/"
+}
+
+variable "partner_jwt_audience" {
+  description = "Audience the partner JWTs must be issued for."
+  type        = string
+  default     = "innerverse-partner-telemetry"
+}

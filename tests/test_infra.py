@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from ingest import handler as ingest_handler
 from sage.checks.terraform import INFRA, MIN_REASON, parse, run_checkov, terraform_files
 from sage.config import PROJECT_ROOT
 
@@ -164,3 +165,19 @@ def test_dbt_and_the_dashboard_use_their_own_workgroups():
     dashboard = outputs["dashboard_environment"]["value"]["SAGE_ATHENA_WORKGROUP"]
     assert dbt == "${aws_athena_workgroup.dbt.name}"
     assert dashboard == "${aws_athena_workgroup.analytics.name}"
+
+
+def test_the_partner_api_needs_a_partner_token_and_runs_the_partner_handler():
+    """The handler holds every event to the token's partner_id claim: the route must
+    not be reachable without one."""
+    resources = declarations()["resource"]
+    route = resources["aws_apigatewayv2_route.partner_telemetry"]
+    assert route["route_key"] == "POST /v1/telemetry"
+    assert route["authorization_type"] == "JWT"
+    function = resources["aws_lambda_function.partner_ingest"]
+    assert function["handler"] == "ingest.handler.partner_telemetry_handler"
+    assert callable(ingest_handler.partner_telemetry_handler)
+    variables = function["environment"][0]["variables"]
+    assert {"SAGE_LAKE", "SAGE_AUDIT_TABLE"} <= set(variables)  # scrub violations are audited
+    log_format = resources["aws_apigatewayv2_stage.partner_telemetry"]["access_log_settings"][0]
+    assert "body" not in log_format["format"] and "Authorization" not in log_format["format"]
