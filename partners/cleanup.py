@@ -22,13 +22,12 @@ nothing.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.lake import Lake
 from partners.analytics import TABLES, PartnerError, partition_prefix
-from partners.bundle import bundle_key
+from partners.bundle import bundle_key, period
 from partners.history import month_state
 from privacy.audit import AuditLog
 from privacy.bronze import ScrubResult, field_of, rewrite_lines, search_for
@@ -77,11 +76,6 @@ class Cleanup:
         }
 
 
-def _month_bounds(month: str) -> tuple[str, str]:
-    year, number = (int(part) for part in month.split("-"))
-    return f"{month}-01", f"{month}-{calendar.monthrange(year, number)[1]:02d}"
-
-
 def cleanup(settings: Settings, lake: Lake, log: AuditLog, partner: str, month: str) -> Cleanup:
     state = month_state(log, partner, month)
     if state.status != "deleted" and not state.delivery_confirmed:
@@ -107,7 +101,8 @@ def cleanup(settings: Settings, lake: Lake, log: AuditLog, partner: str, month: 
     result = Cleanup(partner, month)
     if state.deleted:
         result.already_deleted_at = state.deleted.at
-    first_day, last_day = _month_bounds(month)
+    bounds = period(month)
+    first_day, last_day = bounds["first_day"], bounds["last_day"]
 
     # 1. Bronze: the partner's lines in the month's dt= partitions.
     rewrite_lines(

@@ -46,15 +46,19 @@ def partner_object_key(partner: str, key: str) -> str:
     return key
 
 
-def issue_url(outbox: Lake, partner: str, key: str, expires: int) -> str:
-    """A presigned GET URL for an object under the partner's prefix (S3), or the
-    local path of a folder outbox (which has no URLs)."""
-    key = partner_object_key(partner, key)
+def check_expires(expires: int) -> None:
     if not 1 <= expires <= MAX_EXPIRES:
         raise PartnerError(
             f"--expires must be between 1 and {MAX_EXPIRES} seconds (7 days), not {expires}",
             status=2,
         )
+
+
+def issue_url(outbox: Lake, partner: str, key: str, expires: int) -> str:
+    """A presigned GET URL for an object under the partner's prefix (S3), or the
+    local path of a folder outbox (which has no URLs)."""
+    key = partner_object_key(partner, key)
+    check_expires(expires)
     if isinstance(outbox, S3Lake):
         return outbox.presigned_get(key, expires)
     return outbox.uri(key)
@@ -83,11 +87,7 @@ def deliver(
 ) -> Delivery:
     """Copy, confirm, sign a URL, audit. Any failure is audited as ERROR and raised as
     PartnerError; a delivery that failed is not confirmed, so cleanup refuses."""
-    if not 1 <= expires <= MAX_EXPIRES:
-        raise PartnerError(
-            f"--expires must be between 1 and {MAX_EXPIRES} seconds (7 days), not {expires}",
-            status=2,
-        )
+    check_expires(expires)  # before anything is copied
     state = month_state(log, partner, month)
     if state.status == "deleted":
         raise PartnerError(

@@ -54,10 +54,10 @@ def register(subparsers) -> None:
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    def month_flags(action: argparse.ArgumentParser) -> None:
+    def month_flags(action: argparse.ArgumentParser, *, warehouse: bool = False) -> None:
         action.add_argument("--partner", required=True, help="partner id, e.g. anthropic")
         action.add_argument("--month", required=True, metavar="YYYY-MM", help="the month")
-        add_location_flags(action, warehouse=False, target=False)
+        add_location_flags(action, warehouse=warehouse, target=warehouse)
 
     bundle = actions.add_parser(
         "bundle",
@@ -91,9 +91,7 @@ def register(subparsers) -> None:
         "cleanup",
         help="delete the month's telemetry, after a confirmed delivery",
     )
-    clean.add_argument("--partner", required=True, help="partner id")
-    clean.add_argument("--month", required=True, metavar="YYYY-MM", help="the month")
-    add_location_flags(clean)
+    month_flags(clean, warehouse=True)
     clean.set_defaults(handler=run_cleanup)
 
     status = actions.add_parser("status", help="every partner-month and where it stands")

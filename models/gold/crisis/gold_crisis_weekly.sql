@@ -6,27 +6,11 @@ observations as (
 
 ),
 
-per_user as (
-
-    -- each person once a week, at the highest level observed for them: the
-    -- levels then split the week's people, which small-cell suppression needs
-    select
-        {{ period_start('week', 'observed_date') }} as week_start,
-        user_key,
-        max({{ crisis_rank('crisis_level') }}) as highest_rank
-    from observations
-    group by 1, 2
-
-),
-
 people as (
 
-    select
-        week_start,
-        {{ crisis_level_of_rank('highest_rank') }} as crisis_level,
-        count(*) as users
-    from per_user
-    group by 1, 2
+    -- each person once a week, at the highest level observed for them
+    select *
+    from {{ people_by_highest_level('observations', 'week', 'week_start') }} as by_level
 
 ),
 

@@ -6,26 +6,11 @@ observations as (
 
 ),
 
-per_user as (
-
-    -- each person once a quarter, at the highest level observed for them
-    select
-        {{ period_start('quarter', 'observed_date') }} as quarter_start,
-        user_key,
-        max({{ crisis_rank('crisis_level') }}) as highest_rank
-    from observations
-    group by 1, 2
-
-),
-
 people as (
 
-    select
-        quarter_start,
-        {{ crisis_level_of_rank('highest_rank') }} as crisis_level,
-        count(*) as users
-    from per_user
-    group by 1, 2
+    -- each person once a quarter, at the highest level observed for them
+    select *
+    from {{ people_by_highest_level('observations', 'quarter', 'quarter_start') }} as by_level
 
 ),
 
