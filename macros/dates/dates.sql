@@ -49,6 +49,32 @@
 
 
 {#-
+    The rows of an incremental model's look-back window (every row in a first
+    build), as a select statement: for a model that reads them more than once
+    and so cannot hold them in a CTE (see macros/modeling/first_row_per.sql).
+
+    bronze_in_lookback(bronze, date_column): Bronze's lines from the first day to
+    recompute on, pruned on the lake's dt partitions; late and redelivered lines
+    of those days merge in.
+    rows_in_lookback(relation, column, date_column): rows of a built table whose
+    date `column` is in the window of this model's `date_column`.
+-#}
+{% macro bronze_in_lookback(bronze, date_column) -%}
+    select * from {{ bronze }}
+    {%- if is_incremental() %}
+    where partition_date >= '{{ lookback_start(date_column) }}'
+    {%- endif %}
+{%- endmacro %}
+
+{% macro rows_in_lookback(relation, column, date_column) -%}
+    select * from {{ relation }}
+    {%- if is_incremental() %}
+    where {{ column }} >= cast('{{ lookback_start(date_column) }}' as date)
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
     A UTC timestamp column for Silver and Gold. Athena's Iceberg tables store
     microsecond timestamps only, and the lake's JSON SerDe yields milliseconds
     (timestamp(3)), so Athena casts to timestamp(6); DuckDB's timestamp is

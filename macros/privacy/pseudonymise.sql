@@ -101,6 +101,10 @@
         select
             {{ id_column }} as source_id,
             {{ pseudonymise(id_column) }} as pseudonym
-        from (select distinct {{ id_column }} from {{ relation }}) as distinct_ids
+        from (
+            select distinct {{ id_column }}
+            from {{ relation }}
+            where {{ id_column }} is not null
+        ) as distinct_ids
     )
 {%- endmacro %}

@@ -1,16 +1,9 @@
 {{ config(**day_partitioned('activity_date', row_key=['user_key', 'activity_date'])) }}
 
+{#- Read where it is used, not in a CTE: DuckDB holds a CTE used twice in memory whole. -#}
+{% set turns = rows_in_lookback(ref('silver_turns'), 'turn_date', 'activity_date') %}
+
 with
-
-turns as (
-
-    select * from {{ ref('silver_turns') }}
-    {% if is_incremental() %}
-        -- whole days of the look-back window are recomputed and replaced
-        where turn_date >= cast('{{ lookback_start("activity_date") }}' as date)
-    {% endif %}
-
-),
 
 device_turns as (
 
@@ -19,7 +12,7 @@ device_turns as (
         turn_date,
         coalesce(device_class, 'unknown') as device_class,
         count(*) as turns
-    from turns
+    from ({{ turns }}) as turns
     group by 1, 2, 3
 
 ),
@@ -59,7 +52,7 @@ daily as (
         min(turn_at) as first_turn_at,
         max(turn_at) as last_turn_at
 
-    from turns
+    from ({{ turns }}) as turns
     group by 1, 2
 
 ),

@@ -1,16 +1,13 @@
+{#- Read where it is used, not in a CTE: DuckDB holds a CTE used twice in memory whole. -#}
+{% set observations = ref('silver_observations') %}
+
 with
-
-observations as (
-
-    select * from {{ ref('silver_observations') }}
-
-),
 
 people as (
 
     -- each person once a week, at the highest level observed for them
     select *
-    from {{ people_by_highest_level('observations', 'week', 'week_start') }} as by_level
+    from {{ people_by_highest_level(observations, 'week', 'week_start') }} as by_level
 
 ),
 
@@ -20,7 +17,7 @@ turns_by_level as (
         {{ period_start('week', 'observed_date') }} as week_start,
         crisis_level,
         count(*) as turns_at_level
-    from observations
+    from {{ observations }}
     group by 1, 2
 
 ),

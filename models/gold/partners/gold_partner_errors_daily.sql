@@ -1,12 +1,9 @@
 {{ config(**partner_analytics()) }}
 
+{#- Read where it is used, not in a CTE: DuckDB holds a CTE used twice in memory whole. -#}
+{% set telemetry = ref('silver_partner_telemetry') %}
+
 with
-
-telemetry as (
-
-    select * from {{ ref('silver_partner_telemetry') }}
-
-),
 
 model_days as (
 
@@ -15,7 +12,7 @@ model_days as (
         occurred_date,
         model_id,
         count(*) as events
-    from telemetry
+    from {{ telemetry }}
     group by 1, 2, 3
 
 ),
@@ -28,7 +25,7 @@ errors as (
         model_id,
         error_code,
         count(*) as errors
-    from telemetry
+    from {{ telemetry }}
     where status = 'error'
     group by 1, 2, 3, 4
 

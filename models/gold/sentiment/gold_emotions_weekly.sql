@@ -1,10 +1,7 @@
+{#- Read where it is used, not in a CTE: DuckDB holds a CTE used twice in memory whole. -#}
+{% set observations = ref('silver_observations') %}
+
 with
-
-observations as (
-
-    select * from {{ ref('silver_observations') }}
-
-),
 
 labelled as (
 
@@ -13,7 +10,7 @@ labelled as (
         observations.user_key,
         observations.event_id,
         labels.emotion
-    from observations
+    from {{ observations }} as observations
     cross join unnest(observations.emotions) as labels (emotion)
 
 ),
@@ -23,7 +20,7 @@ weekly_totals as (
     select
         {{ period_start('week', 'observed_date') }} as week_start,
         count(*) as observations
-    from observations
+    from {{ observations }}
     group by 1
 
 ),

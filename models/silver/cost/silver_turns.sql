@@ -6,15 +6,14 @@
     )
 }}
 
+{% set bronze_turns = bronze_in_lookback(ref('bronze_lambda_emf'), 'turn_date') %}
+
 with
 
-bronze_turns as (
+arrivals as (
 
-    select * from {{ ref('bronze_lambda_emf') }}
-    {% if is_incremental() %}
-        -- recompute the last days already built, so late and redelivered lines merge in
-        where partition_date >= '{{ lookback_start("turn_date") }}'
-    {% endif %}
+    -- one pass over Bronze: which events landed more than once, and the ids to key
+    {{ arrivals(bronze_turns, ['source_user_id', 'source_conversation_id']) }}
 
 ),
 
@@ -27,19 +26,19 @@ prices as (
 deduplicated as (
 
     -- a redelivered line has the same event_id; keep the first copy landed
-    select * from {{ first_copy_per_event('bronze_turns') }}
+    select * from {{ first_copies(bronze_turns, 'arrivals') }}
 
 ),
 
 user_keys as (
 
-    select * from {{ pseudonym_map('deduplicated', 'source_user_id') }} as user_map
+    select * from {{ pseudonym_map('arrivals', 'source_user_id') }} as user_map
 
 ),
 
 conversation_keys as (
 
-    select * from {{ pseudonym_map('deduplicated', 'source_conversation_id') }} as conversation_map
+    select * from {{ pseudonym_map('arrivals', 'source_conversation_id') }} as conversation_map
 
 ),
 

@@ -5,20 +5,20 @@
     )
 }}
 
+{% set bronze_telemetry = bronze_in_lookback(ref('bronze_partner_telemetry'), 'occurred_date') %}
+
 with
 
-bronze_telemetry as (
+arrivals as (
 
-    select * from {{ ref('bronze_partner_telemetry') }}
-    {% if is_incremental() %}
-        where partition_date >= '{{ lookback_start("occurred_date") }}'
-    {% endif %}
+    -- one pass over Bronze: which events landed more than once
+    {{ arrivals(bronze_telemetry) }}
 
 ),
 
 deduplicated as (
 
-    select * from {{ first_copy_per_event('bronze_telemetry') }}
+    select * from {{ first_copies(bronze_telemetry, 'arrivals') }}
 
 ),
 

@@ -5,14 +5,14 @@
     )
 }}
 
+{% set bronze_observations = bronze_in_lookback(ref('bronze_sentinel'), 'observed_date') %}
+
 with
 
-bronze_observations as (
+arrivals as (
 
-    select * from {{ ref('bronze_sentinel') }}
-    {% if is_incremental() %}
-        where partition_date >= '{{ lookback_start("observed_date") }}'
-    {% endif %}
+    -- one pass over Bronze: which events landed more than once, and the ids to key
+    {{ arrivals(bronze_observations, ['source_user_id', 'source_conversation_id']) }}
 
 ),
 
@@ -24,19 +24,19 @@ prices as (
 
 deduplicated as (
 
-    select * from {{ first_copy_per_event('bronze_observations') }}
+    select * from {{ first_copies(bronze_observations, 'arrivals') }}
 
 ),
 
 user_keys as (
 
-    select * from {{ pseudonym_map('deduplicated', 'source_user_id') }} as user_map
+    select * from {{ pseudonym_map('arrivals', 'source_user_id') }} as user_map
 
 ),
 
 conversation_keys as (
 
-    select * from {{ pseudonym_map('deduplicated', 'source_conversation_id') }} as conversation_map
+    select * from {{ pseudonym_map('arrivals', 'source_conversation_id') }} as conversation_map
 
 ),
 

@@ -5,21 +5,20 @@
     )
 }}
 
+{% set bronze_requests = bronze_in_lookback(ref('bronze_cloudfront'), 'request_date') %}
+
 with
 
-bronze_requests as (
+arrivals as (
 
-    select * from {{ ref('bronze_cloudfront') }}
-    {% if is_incremental() %}
-        -- CloudFront delivers up to a day late: recompute the look-back window
-        where partition_date >= '{{ lookback_start("request_date") }}'
-    {% endif %}
+    -- one pass over Bronze: which events landed more than once
+    {{ arrivals(bronze_requests) }}
 
 ),
 
 deduplicated as (
 
-    select * from {{ first_copy_per_event('bronze_requests') }}
+    select * from {{ first_copies(bronze_requests, 'arrivals') }}
 
 ),
 
