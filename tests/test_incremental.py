@@ -25,7 +25,11 @@ def _comparable(value):
 
 
 def snapshot(path: str) -> dict[str, list[tuple]]:
-    """Every Silver and Gold table, rows sorted, keyed by table."""
+    """Every Silver and Gold table, rows sorted, keyed by table.
+
+    `built_at` (which build last wrote a row) is left out: it is bookkeeping, and
+    differs between two builds of the same rows by design.
+    """
     connection = duckdb.connect(path, read_only=True)
     tables = connection.execute(
         "select table_schema, table_name from information_schema.tables where table_type = "
@@ -33,9 +37,18 @@ def snapshot(path: str) -> dict[str, list[tuple]]:
     ).fetchall()
     result = {}
     for schema, table in tables:
+        columns = [
+            name
+            for (name,) in connection.execute(
+                "select column_name from information_schema.columns where table_schema = ? "
+                "and table_name = ? and column_name <> 'built_at' order by ordinal_position",
+                [schema, table],
+            ).fetchall()
+        ]
+        select = f"select {', '.join(columns)} from {schema}.{table}"
         rows = [
             tuple(_comparable(value) for value in row)
-            for row in connection.execute(f"select * from {schema}.{table}").fetchall()
+            for row in connection.execute(select).fetchall()
         ]
         result[f"{schema}.{table}"] = sorted(rows, key=repr)
     connection.close()

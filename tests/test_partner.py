@@ -143,6 +143,7 @@ class World:
                 "--exclude",
                 "silver_holds_no_personal_data",
                 "gold_holds_no_personal_data",
+                "pseudonyms_are_not_source_ids",
                 "--exclude-resource-type",
                 "unit_test",
             ],

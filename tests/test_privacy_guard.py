@@ -90,6 +90,7 @@ def test_dbt_privacy_tests_ran_in_the_session_build_and_passed(built: Built):
     statuses = {item.node.name: str(item.status) for item in built.build_result.result.results}
     assert statuses["silver_holds_no_personal_data"] == "pass"
     assert statuses["gold_holds_no_personal_data"] == "pass"
+    assert statuses["pseudonyms_are_not_source_ids"] == "pass"
 
 
 def test_guard_on_a_warehouse_without_silver_or_gold(tmp_path, capsys):

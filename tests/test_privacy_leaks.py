@@ -10,6 +10,7 @@ and a column nobody reviewed.
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import duckdb
@@ -124,7 +125,9 @@ def test_dbt_privacy_tests_catch_every_planted_leak(leaky):
         "select table_name, column_name, rule, failing_rows, detail "
         "from innerverse_dbt_test__audit.silver_holds_no_personal_data union all "
         "select table_name, column_name, rule, failing_rows, detail "
-        "from innerverse_dbt_test__audit.gold_holds_no_personal_data"
+        "from innerverse_dbt_test__audit.gold_holds_no_personal_data union all "
+        "select table_name, column_name, rule, failing_rows, detail "
+        "from innerverse_dbt_test__audit.pseudonyms_are_not_source_ids"
     ).fetchall()
     connection.close()
     found = {(table, column, rule) for table, column, rule, _, _ in rows}
@@ -152,3 +155,43 @@ def test_the_guard_says_when_it_checked_a_sample(leaky):
     text = describe(report, None)
     assert "sample of 40" in text
     assert "are from a sample; `dbt build` runs the same rules over every row" in text
+
+
+def test_a_build_checks_the_rows_it_wrote_and_dbt_test_checks_every_row(built, tmp_path):
+    """`dbt build` reads the rows it wrote (`built_at`); `dbt test` reads them all.
+
+    A leak planted in an old row, outside the look-back window, is left to `dbt test`;
+    a leaking line landed in Bronze is caught by the build that carries it into Silver.
+    """
+    settings = copy_build(built, tmp_path)
+    connection = duckdb.connect(settings.warehouse)
+    old_day, last_day = connection.execute(
+        "select min(turn_date), max(turn_date) from innerverse_silver.turns"
+    ).fetchone()
+    connection.execute(
+        f"update innerverse_silver.turns set route = '/invoke/{EMAIL}' where event_id = "
+        f"(select min(event_id) from innerverse_silver.turns where turn_date = '{old_day}')"
+    )
+    connection.close()
+    # a redelivered line of the last day, with an address in its route
+    lake_day = next((tmp_path / "lake" / "bronze" / "lambda_emf").glob(f"dt={last_day}"))
+    source = sorted(lake_day.rglob("*.ndjson.gz"))[0]
+    line = json.loads(gzip.decompress(source.read_bytes()).splitlines()[0])
+    line.update(event_id="f" * 32, route=f"/invoke/{EMAIL}")
+    (source.parent / "planted.ndjson.gz").write_bytes(gzip.compress(json.dumps(line).encode()))
+
+    def email_rows(command: list[str]) -> int:
+        with pytest.raises(DbtFailed):
+            run_dbt([*command, "--store-failures"], settings, quiet=True)
+        connection = duckdb.connect(settings.warehouse, read_only=True)
+        (count,) = connection.execute(
+            "select sum(failing_rows) "
+            "from innerverse_dbt_test__audit.silver_holds_no_personal_data "
+            "where table_name = 'silver.turns' and column_name = 'route' and rule = 'email'"
+        ).fetchone()
+        connection.close()
+        return count
+
+    build = ["build", "--select", "silver_turns", "--exclude-resource-type", "unit_test"]
+    assert email_rows(build) == 1  # the landed line; the old row was not read again
+    assert email_rows(["test", "--select", "silver_holds_no_personal_data"]) == 2

@@ -100,11 +100,15 @@ bronze_source_ids:
 
 # Every Silver and Gold table (the relation's name in its layer's schema), its
 # columns and their kinds. Silver tables also say which date column `sage
-# retention` expires them by (2 years), or `keep` with the reason in a comment.
+# retention` expires them by (2 years), or `keep` with the reason in a comment;
+# and, when built incrementally, the column whose date is the Bronze partition
+# (dt) a row was built from (`incremental_by`): in `dbt build` the source-id rule
+# compares the rows the build wrote with the Bronze ids of those days on.
 tables:
   silver:
     users:
       retention: updated_at  # the user's last recorded change
+      incremental_by: updated_at
       columns:
         user_key: pseudonym
         country_code: code
@@ -118,8 +122,10 @@ tables:
         last_active_at: timestamp
         deleted_at: timestamp
         updated_at: timestamp
+        built_at: timestamp
     conversations:
       retention: updated_at
+      incremental_by: updated_at
       columns:
         conversation_key: pseudonym
         user_key: pseudonym
@@ -130,8 +136,10 @@ tables:
         started_at: timestamp
         started_date: date
         updated_at: timestamp
+        built_at: timestamp
     feedback:
       retention: created_date
+      incremental_by: updated_at
       columns:
         feedback_key: pseudonym
         user_key: pseudonym
@@ -143,8 +151,10 @@ tables:
         created_at: timestamp
         created_date: date
         updated_at: timestamp
+        built_at: timestamp
     turns:
       retention: turn_date
+      incremental_by: turn_date
       columns:
         event_id: event_id
         user_key: pseudonym
@@ -172,8 +182,10 @@ tables:
         turn_at: timestamp
         turn_date: date
         received_at: timestamp
+        built_at: timestamp
     observations:
       retention: observed_date
+      incremental_by: observed_date
       columns:
         event_id: event_id
         user_key: pseudonym
@@ -190,8 +202,10 @@ tables:
         observed_at: timestamp
         observed_date: date
         received_at: timestamp
+        built_at: timestamp
     requests:
       retention: request_date
+      incremental_by: request_date
       columns:
         event_id: event_id
         client_network: network
@@ -217,8 +231,10 @@ tables:
         requested_at: timestamp
         request_date: date
         received_at: timestamp
+        built_at: timestamp
     partner_telemetry:
       retention: occurred_date
+      incremental_by: occurred_date
       columns:
         event_id: event_id
         partner_id: code
@@ -234,6 +250,7 @@ tables:
         occurred_at: timestamp
         occurred_date: date
         received_at: timestamp
+        built_at: timestamp
     prices:
       retention: keep  # the price list, rebuilt from seeds/pricing.csv on every run; no one's data
       columns:

@@ -1,12 +1,12 @@
 {#
-    The PII guard's rules in SQL, over every row of every Silver or Gold table
+    The PII guard's rules in SQL, over the rows of every Silver or Gold table
     the allow-list (privacy_allowlist(), macros/privacy/allowlist.sql) declares:
     the same rules `sage guard` runs with Great Expectations on a sample.
 
-    privacy_findings(layer) is the body of the singular tests in
-    data-tests/privacy/: one row per broken rule, with table, column, rule, the
-    number of rows that break it and a masked example (first character and the
-    length: never the value). No rows: the layer is clean.
+    privacy_findings(layer) and privacy_source_id_findings(layers) are the bodies
+    of the singular tests in data-tests/privacy/: one row per broken rule, with
+    table, column, rule, the number of rows that break it and a masked example
+    (first character and the length: never the value). No rows: clean.
 
     - allowlist: a built column the allow-list does not declare, or a declared
       column that is not built; a model of the layer that is not declared
@@ -15,10 +15,16 @@
       element) contains what the pattern describes
     - format: a pseudonym, event id or network does not have its exact form
     - source_id: a pseudonym equals an id as Bronze holds it (the app's unkeyed
-      sha256)
+      sha256); Silver and Gold in one test, so the raw files behind Bronze are
+      read once, and each Bronze relation once for all its id columns
 
-    Each table is scanned once for all its pattern and format rules; the
-    source-id rule is one join of every pseudonym column with Bronze's ids.
+    In `dbt build`, the rows of a table with `built_at` are the ones this build
+    wrote (macros/tests/rows_this_build_wrote.sql); elsewhere every row.
+    The pattern rules run over each column's distinct values, weighted by how
+    many rows hold them (a model id repeated on ten million turns is matched
+    once); the format rules run over the rows, one scan per table for all its
+    columns; the source-id rule is one join of every pseudonym column with
+    Bronze's ids.
 #}
 
 {#- Does `text` contain a match of `pattern` (a pattern, not SQL) anywhere? -#}
@@ -88,23 +94,15 @@
 {% macro privacy_findings(layer) -%}
     {%- set declared = privacy_allowlist() -%}
     {%- set tables = declared["tables"][layer] -%}
-    {#- ref() every declared table and every Bronze relation with source ids at parse
-        time, so dbt runs this test after them. -#}
+    {#- ref() every declared table at parse time, so dbt runs this test after them. -#}
     {%- set relations = {} -%}
     {%- for name in tables | sort -%}
         {%- do relations.update({name: ref(layer ~ "_" ~ name)}) -%}
     {%- endfor -%}
-    {%- set source_id_selects = [] -%}
-    {%- for model_name in declared["bronze_source_ids"] | sort -%}
-        {%- set bronze = ref(model_name) -%}
-        {%- for column in declared["bronze_source_ids"][model_name] -%}
-            {%- do source_id_selects.append("select " ~ column ~ " as source_id from " ~ bronze) -%}
-        {%- endfor -%}
-    {%- endfor -%}
 
     {%- set static = [] -%}      {#- (table, column, rule, detail): found without reading rows -#}
-    {%- set scans = [] -%}       {#- (cte, relation, [(column, rule, predicate, shown)]) -#}
-    {%- set semi_joins = [] -%}  {#- (cte, table, relation, column): pseudonyms to compare with Bronze -#}
+    {%- set scans = [] -%}       {#- (cte, label, relation, [(column, rule, predicate, shown, rows)]) -#}
+    {%- set value_sets = [] -%}  {#- (cte, relation, column): a column's distinct values and their rows -#}
 
     {%- if execute -%}
         {%- set types = declared["types"] -%}
@@ -113,14 +111,11 @@
             {%- set label = layer ~ "." ~ name -%}
             {%- set relation = relations[name] -%}
             {%- set allowed = tables[name]["columns"] -%}
-            {%- set built = {} -%}
-            {%- for column in adapter.get_columns_in_relation(relation) -%}
-                {%- do built.update({column.name | lower: column.dtype}) -%}
-            {%- endfor -%}
+            {%- set built = privacy_built_columns(relation) -%}
             {%- for column in allowed | sort if column not in built -%}
                 {%- do static.append((label, column, "allowlist", "declared in the allow-list but not built")) -%}
             {%- endfor -%}
-            {%- set checks = [] -%}
+            {%- set checks = [] -%}  {#- format rules, over the rows -#}
             {%- for column in built | sort -%}
                 {%- set family = privacy_type_family(built[column], types) -%}
                 {%- set kind_name = allowed.get(column) -%}
@@ -133,24 +128,27 @@
                 {%- endif -%}
                 {#- text where something else is declared is checked as a code -#}
                 {%- set rules = kind if kind is not none and kind["type"] == family else kinds["code"] -%}
+                {%- set values = name ~ "__" ~ column ~ "__values" -%}
+                {%- set value_checks = [] -%}  {#- pattern rules, over the distinct values -#}
                 {%- if family == "text" -%}
                     {%- for rule in rules.get("forbid", []) -%}
-                        {%- do checks.append((column, rule, regex_contains(column, declared["patterns"][rule]), column)) -%}
+                        {%- do value_checks.append((column, rule, regex_contains("value", declared["patterns"][rule]), "value", "occurrences")) -%}
                     {%- endfor -%}
                     {%- if rules.get("format") -%}
-                        {%- do checks.append((column, "format", "not " ~ regex_contains(column, rules["format"]), column)) -%}
-                    {%- endif -%}
-                    {%- if rules.get("not_a_source_id") and source_id_selects -%}
-                        {%- do semi_joins.append((name ~ "__" ~ column ~ "__source_ids", label, relation, column)) -%}
+                        {%- do checks.append((column, "format", column ~ " is not null and not " ~ regex_contains(column, rules["format"]), column, "1")) -%}
                     {%- endif -%}
                 {%- elif family == "list" -%}
                     {%- for rule in rules.get("forbid", []) -%}
-                        {%- do checks.append((column, rule, list_any_contains(column, declared["patterns"][rule]), list_as_text(column))) -%}
+                        {%- do value_checks.append((column, rule, list_any_contains("value", declared["patterns"][rule]), list_as_text("value"), "occurrences")) -%}
                     {%- endfor -%}
+                {%- endif -%}
+                {%- if value_checks -%}
+                    {%- do value_sets.append((values, rows_this_build_wrote(relation), column)) -%}
+                    {%- do scans.append((values ~ "_scan", label, values, value_checks)) -%}
                 {%- endif -%}
             {%- endfor -%}
             {%- if checks -%}
-                {%- do scans.append((name ~ "__scan", label, relation, checks)) -%}
+                {%- do scans.append((name ~ "__scan", label, rows_this_build_wrote(relation), checks)) -%}
             {%- endif -%}
         {%- endfor -%}
         {#- models of this layer that nobody declared (no ref: they are only named) -#}
@@ -164,59 +162,33 @@
 
 with
 
-{% if semi_joins -%}
-bronze_source_ids as (
-
-    select distinct source_id
-    from (
-        {{ source_id_selects | join("\n        union all\n        ") }}
-    ) as ids
-    where source_id is not null
-
-),
-{%- endif %}
-
-{% for cte, label, relation, checks in scans -%}
+{% for cte, relation, column in value_sets -%}
 {{ cte }} as (
 
     select
-        {%- for column, rule, predicate, shown in checks %}
-        coalesce(sum(case when {{ column }} is not null and {{ predicate }} then 1 else 0 end), 0)
-            as failing_{{ loop.index }},
-        min(case when {{ column }} is not null and {{ predicate }} then {{ privacy_masked(shown) }} end) as example_{{ loop.index }}{{ "," if not loop.last }}
-        {%- endfor %}
-    from {{ relation }}
+        {{ column }} as value,
+        count(*) as occurrences
+    from {{ relation }} as scanned
+    where {{ column }} is not null
+    group by {{ column }}
 
 ),
 
 {% endfor -%}
-{% if semi_joins -%}
-pseudonyms as (
+{% for cte, label, relation, checks in scans -%}
+{{ cte }} as (
 
-    {% for cte, label, relation, column in semi_joins -%}
-    select '{{ label }}' as table_name, '{{ column }}' as column_name, {{ column }} as value
-    from {{ relation }}
-    {{- "\n    union all\n    " if not loop.last }}
-    {% endfor %}
-
-),
-
-source_id_findings as (
-
-    {#- one join for every pseudonym column: Bronze's ids are read once -#}
     select
-        table_name,
-        column_name,
-        count(*) as failing_rows,
-        min({{ privacy_masked("value") }}) as example
-    from pseudonyms
-    inner join bronze_source_ids
-        on pseudonyms.value = bronze_source_ids.source_id
-    group by 1, 2
+        {%- for column, rule, predicate, shown, rows in checks %}
+        coalesce(sum(case when {{ predicate }} then {{ rows }} else 0 end), 0)
+            as failing_{{ loop.index }},
+        min(case when {{ predicate }} then {{ privacy_masked(shown) }} end) as example_{{ loop.index }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ relation }} as scanned
 
 ),
 
-{% endif -%}
+{% endfor -%}
 findings as (
 
     select
@@ -236,7 +208,7 @@ findings as (
         {{ privacy_sql_string(detail) }} as detail
     {%- endfor %}
     {%- for cte, label, relation, checks in scans %}
-    {%- for column, rule, predicate, shown in checks %}
+    {%- for column, rule, predicate, shown, rows in checks %}
     union all
     select
         '{{ label }}' as table_name,
@@ -247,19 +219,169 @@ findings as (
     from {{ cte }}
     {%- endfor %}
     {%- endfor %}
-    {%- if semi_joins %}
-    union all
-    select
-        table_name,
-        column_name,
-        'source_id' as rule,
-        cast(failing_rows as bigint) as failing_rows,
-        example as detail
-    from source_id_findings
-    {%- endif %}
 
 )
 
 select * from findings
 where failing_rows is null or failing_rows > 0
+{%- endmacro %}
+
+
+
+{#- A relation's columns as {lower-case name: type}. -#}
+{% macro privacy_built_columns(relation) -%}
+    {%- set built = {} -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- do built.update({column.name | lower: column.dtype}) -%}
+    {%- endfor -%}
+    {{ return(built) }}
+{%- endmacro %}
+
+
+{#- One row per id of a Bronze relation's id columns, read in one scan. -#}
+{% macro privacy_ids_of(relation, columns) -%}
+    {{ return(adapter.dispatch("privacy_ids_of", "innerverse")(relation, columns)) }}
+{%- endmacro %}
+
+{% macro default__privacy_ids_of(relation, columns) -%}
+    select ids.source_id
+    from {{ relation }}
+    cross join unnest(array[{{ columns | join(", ") }}]) as ids (source_id)
+{%- endmacro %}
+
+{% macro duckdb__privacy_ids_of(relation, columns) -%}
+    select unnest([{{ columns | join(", ") }}]) as source_id
+    from {{ relation }}
+{%- endmacro %}
+
+
+{#-
+    In `dbt build`: the first Bronze day (dt) the Silver rows this build wrote
+    were built from, as 'YYYY-MM-DD' (the latest possible date when it wrote
+    none); none in any other command (every Bronze day). An incremental build
+    reads Bronze from its look-back window on, so a row it wrote can only hold
+    an id of those days.
+-#}
+{% macro privacy_build_window(declared) -%}
+    {%- if not execute or flags.WHICH != "build" -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set firsts = [] -%}
+    {%- for name, spec in declared["tables"]["silver"].items() | sort if spec.get("incremental_by") -%}
+        {%- set relation = ref("silver_" ~ name) -%}
+        {%- set filter = build_filter(relation) -%}
+        {%- if filter is none -%}
+            {#- a table that cannot say which rows this build wrote: every Bronze day -#}
+            {{ return(none) }}
+        {%- endif -%}
+        {%- do firsts.append(
+            "select min(" ~ to_date(spec["incremental_by"]) ~ ") as first_date from "
+            ~ relation ~ " where " ~ filter
+        ) -%}
+    {%- endfor -%}
+    {%- set result = run_query("select min(first_date) from (" ~ firsts | join(" union all ") ~ ") as written") -%}
+    {%- set first = result.columns[0].values()[0] -%}
+    {{ return((first | string)[:10] if first is not none else "9999-12-31") }}
+{%- endmacro %}
+
+
+{% macro privacy_source_id_findings(layers) -%}
+    {%- set declared = privacy_allowlist() -%}
+    {#- ref() every declared table of the layers and every Bronze relation with
+        source ids at parse time, so dbt runs this test after them. -#}
+    {%- set relations = [] -%}
+    {%- for layer in layers -%}
+        {%- for name in declared["tables"][layer] | sort -%}
+            {%- do relations.append((layer ~ "." ~ name, declared["tables"][layer][name]["columns"], ref(layer ~ "_" ~ name))) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set bronze_models = {} -%}
+    {%- for model_name in declared["bronze_source_ids"] | sort -%}
+        {%- do bronze_models.update({model_name: ref(model_name)}) -%}
+    {%- endfor -%}
+
+    {%- set bronze = [] -%}
+    {%- set pseudonyms = [] -%}  {#- (table, relation, column) -#}
+    {%- set static = [] -%}      {#- (table, detail) -#}
+    {%- if execute -%}
+        {%- set since = privacy_build_window(declared) -%}
+        {%- for model_name, relation in bronze_models.items() -%}
+            {%- set ids = privacy_ids_of(relation, declared["bronze_source_ids"][model_name]) -%}
+            {%- do bronze.append(ids ~ (" where partition_date >= '" ~ since ~ "'" if since else "")) -%}
+        {%- endfor -%}
+        {#- Gold is built from Silver alone, so its pseudonyms are Silver's: a Gold
+            model that read Bronze could carry an id no Silver row was checked for. -#}
+        {%- for node in graph.nodes.values() | sort(attribute="name")
+              if node.resource_type == "model" and node.config.schema == "gold" -%}
+            {%- for parent in node.depends_on.nodes
+                  if parent.startswith("source.") or graph.nodes.get(parent, {}).get("config", {}).get("schema") == "bronze" -%}
+                {%- do static.append(("gold." ~ node.alias, "model " ~ node.name ~ " reads Bronze (" ~ parent.split(".")[-1] ~ "); Gold reads Silver only")) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- set kinds = declared["kinds"] -%}
+        {%- for label, allowed, relation in relations -%}
+            {%- set built = privacy_built_columns(relation) -%}
+            {%- for column in built | sort -%}
+                {%- set kind_name = allowed.get(column) -%}
+                {%- if kind_name is not none and kinds[kind_name].get("not_a_source_id")
+                      and privacy_type_family(built[column], declared["types"]) == "text" -%}
+                    {%- do pseudonyms.append((label, rows_this_build_wrote(relation), column)) -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif %}
+
+with
+
+bronze_source_ids as (
+
+    select distinct source_id
+    from (
+        {{ bronze | join("\n        union all\n        ") }}
+    ) as ids
+    where source_id is not null
+
+),
+
+pseudonyms as (
+
+    select
+        cast(null as varchar) as table_name,
+        cast(null as varchar) as column_name,
+        cast(null as varchar) as value
+    where 1 = 0
+    {%- for label, relation, column in pseudonyms %}
+    union all
+    select '{{ label }}' as table_name, '{{ column }}' as column_name, {{ column }} as value
+    from {{ relation }} as scanned
+    {%- endfor %}
+
+),
+
+findings as (
+
+    {#- one join for every pseudonym column: Bronze's ids are read once -#}
+    select
+        pseudonyms.table_name,
+        pseudonyms.column_name,
+        'source_id' as rule,
+        count(*) as failing_rows,
+        min({{ privacy_masked("pseudonyms.value") }}) as detail
+    from pseudonyms
+    inner join bronze_source_ids
+        on pseudonyms.value = bronze_source_ids.source_id
+    group by pseudonyms.table_name, pseudonyms.column_name
+    {%- for label, detail in static %}
+    union all
+    select
+        '{{ label }}' as table_name,
+        null as column_name,
+        'source_id' as rule,
+        null as failing_rows,
+        {{ privacy_sql_string(detail) }} as detail
+    {%- endfor %}
+
+)
+
+select * from findings
 {%- endmacro %}

@@ -43,7 +43,10 @@ final as (
         -- timestamps
         {{ as_timestamp('started_at') }} as started_at,
         {{ to_date('started_at') }} as started_date,
-        {{ as_timestamp('changed_at') }} as updated_at
+        {{ as_timestamp('changed_at') }} as updated_at,
+
+        -- the build that last wrote the row (tests in `dbt build` check these rows)
+        {{ build_started_at() }} as built_at
 
     from latest
 

@@ -46,7 +46,10 @@ final as (
         {{ to_date('signed_up_at') }} as signup_date,
         {{ as_timestamp('last_active_at') }} as last_active_at,
         case when event_name = 'REMOVE' then {{ as_timestamp('changed_at') }} end as deleted_at,
-        {{ as_timestamp('changed_at') }} as updated_at
+        {{ as_timestamp('changed_at') }} as updated_at,
+
+        -- the build that last wrote the row (tests in `dbt build` check these rows)
+        {{ build_started_at() }} as built_at
 
     from latest
 

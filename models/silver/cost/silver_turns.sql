@@ -184,7 +184,10 @@ final as (
         -- timestamps
         turn_at,
         {{ to_date('turn_at') }} as turn_date,
-        received_at
+        received_at,
+
+        -- the build that last wrote the row (tests in `dbt build` check these rows)
+        {{ build_started_at() }} as built_at
 
     from costed
 

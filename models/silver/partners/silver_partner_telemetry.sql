@@ -45,7 +45,10 @@ final as (
         -- timestamps
         {{ as_timestamp('occurred_at') }} as occurred_at,
         {{ to_date('occurred_at') }} as occurred_date,
-        {{ as_timestamp('received_at') }} as received_at
+        {{ as_timestamp('received_at') }} as received_at,
+
+        -- the build that last wrote the row (tests in `dbt build` check these rows)
+        {{ build_started_at() }} as built_at
 
     from deduplicated
 

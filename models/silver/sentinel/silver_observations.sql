@@ -80,7 +80,10 @@ final as (
         -- timestamps
         {{ as_timestamp('observed_at') }} as observed_at,
         {{ to_date('observed_at') }} as observed_date,
-        {{ as_timestamp('received_at') }} as received_at
+        {{ as_timestamp('received_at') }} as received_at,
+
+        -- the build that last wrote the row (tests in `dbt build` check these rows)
+        {{ build_started_at() }} as built_at
 
     from costed
     left join user_keys on costed.source_user_id = user_keys.source_id

@@ -61,7 +61,10 @@ final as (
         -- timestamps
         {{ as_timestamp('requested_at') }} as requested_at,
         {{ to_date('requested_at') }} as request_date,
-        {{ as_timestamp('received_at') }} as received_at
+        {{ as_timestamp('received_at') }} as received_at,
+
+        -- the build that last wrote the row (tests in `dbt build` check these rows)
+        {{ build_started_at() }} as built_at
 
     from deduplicated
 
