@@ -212,6 +212,39 @@ cases as (
         end as actual,
         'match' as expected
 
+    union all
+
+    select
+        'regex_full_match' as macro_name,
+        'the whole text matches' as case_name,
+        case
+            when {{ regex_full_match("'abcabc'", "'[a-c]+'") }} then 'match'
+            else 'no match'
+        end as actual,
+        'match' as expected
+
+    union all
+
+    select
+        'regex_full_match' as macro_name,
+        'a match inside the text is not enough' as case_name,
+        case
+            when {{ regex_full_match("'abcd'", "'[a-c]+'") }} then 'match'
+            else 'no match'
+        end as actual,
+        'no match' as expected
+
+    union all
+
+    select
+        'regex_full_match' as macro_name,
+        'every alternative must match whole' as case_name,
+        case
+            when {{ regex_full_match("'ab'", "'a|b'") }} then 'match'
+            else 'no match'
+        end as actual,
+        'no match' as expected
+
     -- lists: the guard's checks of list columns (emotion labels)
     union all
 

@@ -135,7 +135,7 @@
                         {%- do value_checks.append((column, rule, regex_contains("value", declared["patterns"][rule]), "value", "occurrences")) -%}
                     {%- endfor -%}
                     {%- if rules.get("format") -%}
-                        {%- do checks.append((column, "format", column ~ " is not null and not " ~ regex_contains(column, rules["format"]), column, "1")) -%}
+                        {%- do checks.append((column, "format", column ~ " is not null and not " ~ regex_full_match(column, privacy_sql_string(rules["format"])), column, "1")) -%}
                     {%- endif -%}
                 {%- elif family == "list" -%}
                     {%- for rule in rules.get("forbid", []) -%}
