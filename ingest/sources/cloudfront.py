@@ -606,38 +606,20 @@ def _land_run(
             ),
         )
     )
-    seen = landing.seen
-    if (
-        not refer
-        and len(set(partitions)) == 1
-        and len(set(keys)) == count
-        and seen.isdisjoint(keys)
-    ):
-        # The usual run: every line lands, none is a duplicate, all in one hour.
-        seen.update(keys)
-        landing.rows_for(NAME, partitions[0]).extend(map(_encode, events))
-        taken, duplicates = count, 0
-    else:
-        current_partition, partition_rows = None, []
-        taken = duplicates = 0
-        for at, (number, line) in enumerate(zip(numbers, lines, strict=True)):
-            if at in refer:
-                landing.add(_reference(number, line, layout, agents, clock, context))
-                continue
-            taken += 1
-            key = keys[at]
-            if key in seen:
-                duplicates += 1
-                continue
-            seen.add(key)
-            partition = partitions[at]
-            if partition != current_partition:
-                partition_rows, current_partition = landing.rows_for(NAME, partition), partition
-            partition_rows.append(_encode(events[at]))
-    landing.read += taken
-    landing.duplicates += duplicates
+    # Land them in file order: the lines taken whole a stretch at a time, and between
+    # two stretches a line the reference decides.
+    landed = 0
+    start = 0
+    for at in [*sorted(refer), count]:
+        if start < at:
+            span = slice(start, at)
+            bronze_lines = list(map(_encode, events[span]))
+            landed += landing.add_lines(NAME, keys[span], partitions[span], bronze_lines)
+        if at < count:
+            landing.add(_reference(numbers[at], lines[at], layout, agents, clock, context))
+        start = at + 1
     for name in plan.unknown:
-        landing.unknown_fields[name] += taken - duplicates
+        landing.unknown_fields[name] += landed
 
 
 def _text(column: Sequence[str]) -> Sequence[str | None]:

@@ -439,33 +439,8 @@ def land(data: bytes, context: IngestContext, landing: Landing) -> None:
     taken = 0
     for before, item in [*others, (len(turns), None)]:
         if taken < before:
-            _land_lines(landing, keys[taken:before], partitions[taken:before], lines[taken:before])
+            span = slice(taken, before)
+            landing.add_lines(NAME, keys[span], partitions[span], lines[span])
             taken = before
         if item is not None:
             landing.add(item)
-    landing.read += len(turns)
-
-
-def _land_lines(
-    landing: Landing, keys: list[str], partitions: list[tuple[str, str]], lines: list[bytes]
-) -> None:
-    """Land consecutive turns taken whole, as Landing.add would."""
-    seen = landing.seen
-    if (
-        partitions.count(partitions[0]) == len(partitions)
-        and len(set(keys)) == len(keys)
-        and seen.isdisjoint(keys)
-    ):
-        # The usual case: all in one hour, none a duplicate. They land in one go.
-        seen.update(keys)
-        landing.rows_for(NAME, partitions[0]).extend(lines)
-        return
-    current_partition, rows = None, []
-    for key, partition, line in zip(keys, partitions, lines, strict=True):
-        if key in seen:
-            landing.duplicates += 1
-            continue
-        seen.add(key)
-        if partition != current_partition:
-            rows, current_partition = landing.rows_for(NAME, partition), partition
-        rows.append(line)
