@@ -558,7 +558,7 @@ def _land_run(
         values = columns[position]
         if column in INTEGER_COLUMNS:
             out.append(_whole_numbers(values, by_value))
-            if column == "status":
+            if column == "status" and None in out[-1]:
                 refer.update(at for at, status in enumerate(out[-1]) if status is None)
         elif column == "client_ip":
             out.append(by_value(values, _ip_address))
@@ -586,9 +586,11 @@ def _land_run(
     # Every line's event id, and the Bronze line of each the reference would land.
     if plan.request_id is not None:
         request_ids = _text(columns[plan.request_id])
-        natural_keys = [
-            request_id or line for request_id, line in zip(request_ids, lines, strict=True)
-        ]
+        natural_keys = request_ids
+        if None in request_ids:  # no request id: the line itself
+            natural_keys = [
+                request_id or line for request_id, line in zip(request_ids, lines, strict=True)
+            ]
     else:
         natural_keys = lines
     keys = event_ids(NAME, natural_keys)
