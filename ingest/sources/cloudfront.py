@@ -25,7 +25,7 @@ import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import msgspec
@@ -586,11 +586,13 @@ def _land_run(
     # Every line's event id, and the Bronze line of each the reference would land.
     if plan.request_id is not None:
         request_ids = _text(columns[plan.request_id])
-        natural_keys = request_ids
-        if None in request_ids:  # no request id: the line itself
+        natural_keys: Sequence[str]
+        if None in request_ids:  # a line without a request id is known by its text
             natural_keys = [
                 request_id or line for request_id, line in zip(request_ids, lines, strict=True)
             ]
+        else:
+            natural_keys = cast("Sequence[str]", request_ids)
     else:
         natural_keys = lines
     keys = event_ids(NAME, natural_keys)

@@ -437,10 +437,11 @@ def land(data: bytes, context: IngestContext, landing: Landing) -> None:
 
     # Last, land them in file order: the same duplicates, the same lines in each object.
     taken = 0
-    for before, item in [*others, (len(turns), None)]:
+    for before, item in others:
         if taken < before:
             span = slice(taken, before)
             landing.add_lines(NAME, keys[span], partitions[span], lines[span])
             taken = before
-        if item is not None:
-            landing.add(item)
+        landing.add(item)
+    if taken < len(turns):
+        landing.add_lines(NAME, keys[taken:], partitions[taken:], lines[taken:])
