@@ -127,7 +127,8 @@ def gzip_lines(rows: list[bytes]) -> bytes:
     """NDJSON.gz bytes. ISA-L level 1 compresses 4x faster than zlib at a similar
     ratio; mtime=0 makes the bytes a function of the content, so re-ingest is
     idempotent."""
-    return igzip.compress(b"\n".join(rows) + b"\n", compresslevel=1, mtime=0)
+    # The empty last row ends the last line: no copy of the joined text to add one.
+    return igzip.compress(b"\n".join([*rows, b""]), compresslevel=1, mtime=0)
 
 
 class Ingestor:

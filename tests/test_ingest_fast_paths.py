@@ -370,10 +370,13 @@ CLOUDFRONT_VARIANTS: dict[str, list[str]] = {
 }  # fmt: skip
 
 
-def test_cloudfront_every_rule_at_its_boundary(tmp_path):
+@pytest.mark.parametrize("layout", ["line_by_line", "plain_text"])
+def test_cloudfront_every_rule_at_its_boundary(tmp_path, layout):
     """Each odd value in a run of its own (a #Fields line starts a run), among clean
     lines, so that the whole-column conversions meet it; then lines with two or three
-    odd values, where the order of the checks matters; then whole runs of one date."""
+    odd values, where the order of the checks matters; then whole runs of one date.
+    Blank lines, a carriage return or a line that is not UTF-8 make the file read line
+    by line; without them it is read as plain text, a run at a time."""
     names, rows = _cloudfront_lines()
     header = "#Fields: " + " ".join(names)
     numbers = itertools.count()
@@ -382,7 +385,7 @@ def test_cloudfront_every_rule_at_its_boundary(tmp_path):
         row = {**rows[next(numbers) % 4], "x-edge-request-id": f"REQ{next(numbers):053d}"}
         return "\t".join({**row, **change}.values())
 
-    lines = ["#Version: 1.0"]
+    lines = ["#Version: 1.0", line()]  # a line before any #Fields line
     rng = random.Random(20260422)
     changes = [{name: value} for name, values in CLOUDFRONT_VARIANTS.items() for value in values]
     for _ in range(300):
@@ -392,13 +395,17 @@ def test_cloudfront_every_rule_at_its_boundary(tmp_path):
         lines += [header, line(), line(**change), line()]
     for day in CLOUDFRONT_VARIANTS["date"]:
         lines += [header, *(line(date=day, time=time) for time in ("00:00:00", "10:00:00"))]
-    lines += [header, line()[:-5], line() + "\textra", "", "\r", line()]
+    lines += [header, line()[:-5], line() + "\textra", "#Version: 1.0", line(), line()]
+    if layout == "line_by_line":
+        lines += ["", "\r", line()]
     lines += ["#Fields: date time c-ip", line()]  # an unusable #Fields line
     custom = ["time", "x-edge-location", "date", "c-ip", "cs-method", "cs-uri-stem", "sc-status",
               "asn", "cs(Referer)"]  # fmt: skip
     lines.append("#Fields: " + " ".join(custom))
     lines += ["\t".join({**rows[0], "asn": "7922"}.get(name, "-") for name in custom)] * 2
-    data = ("\n".join(lines) + "\n").encode() + b"2026-04-21\t10:00:00\t\xff\xfe\n"
+    data = ("\n".join(lines) + "\n").encode()
+    if layout == "line_by_line":
+        data += b"2026-04-21\t10:00:00\t\xff\xfe\n"
     path = tmp_path / "input" / "E2M8T6S9SM3OQY.2026-04-21-10.variants.gz"
     path.parent.mkdir()
     path.write_bytes(gzip.compress(data))

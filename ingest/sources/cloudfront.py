@@ -25,7 +25,7 @@ import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import msgspec
@@ -135,17 +135,60 @@ def _layout(fields: str) -> Layout:
     return Layout(fields.split())
 
 
-def _log_blocks(data: bytes) -> Iterator[Rejected | tuple[Layout, list[tuple[int, str]]]]:
-    """The file in order: runs of log lines under one #Fields header, as (layout,
-    [(line number, text), ...]), and a Rejected for each line that is not UTF-8,
-    each bad #Fields line and each line before any usable one."""
-    layout: Layout | None = None
-    run: list[tuple[int, str]] = []
-    lines: list[str] | list[bytes]
+# A run of log lines under one #Fields header: (layout, their line numbers, their text).
+Run = tuple[Layout, Sequence[int], list[str]]
+
+
+def _log_blocks(data: bytes) -> Iterator[Rejected | Run]:
+    """The file in order: each run of log lines under one #Fields header, and a
+    Rejected for each line that is not UTF-8, each bad #Fields line and each line
+    before any usable one."""
     try:
-        lines = data.decode("utf-8").split("\n")  # the usual case: decode it all at once
+        text = data.decode("utf-8")  # the usual case: decode it all at once
     except UnicodeDecodeError:
-        lines = data.split(b"\n")  # some line is not UTF-8: decode line by line to find it
+        # Some line is not UTF-8: decode line by line to find it.
+        yield from _log_blocks_line_by_line(data.split(b"\n"))
+        return
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the end of the last line
+    if "\r" in text or "" in lines:
+        yield from _log_blocks_line_by_line(lines)
+    else:
+        yield from _log_blocks_of_plain_lines(text, lines)
+
+
+def _log_blocks_of_plain_lines(text: str, lines: list[str]) -> Iterator[Rejected | Run]:
+    """_log_blocks of the lines of ``text``, none of them blank or with a carriage
+    return: the lines between two comment lines form a run, taken as one slice."""
+    # The indexes of the comment lines, found with str.find (a search for one
+    # character is fast) rather than by looking at every line.
+    comments = []
+    index, counted_to = 0, 0  # text[counted_to] starts line `index`
+    at = text.find("#")
+    while at >= 0:
+        if at == 0 or text[at - 1] == "\n":
+            index += text.count("\n", counted_to, at)
+            counted_to = at
+            comments.append(index)
+        at = text.find("#", at + 1)
+    layout: Layout | None = None
+    start = 0
+    for end in [*comments, len(lines)]:
+        if start < end:
+            yield from _run(layout, range(start + 1, end + 1), lines[start:end])
+        if end < len(lines):
+            layout, rejected = _comment(lines[end], end + 1, layout)
+            if rejected is not None:
+                yield rejected
+        start = end + 1
+
+
+def _log_blocks_line_by_line(lines: list[str] | list[bytes]) -> Iterator[Rejected | Run]:
+    """_log_blocks of any lines: blank ones skipped, each decoded if it is bytes."""
+    layout: Layout | None = None
+    numbers: list[int] = []
+    run: list[str] = []
     for number, raw_line in enumerate(lines, start=1):
         if not raw_line or raw_line == "\r" or raw_line == b"\r":
             continue
@@ -155,32 +198,49 @@ def _log_blocks(data: bytes) -> Iterator[Rejected | tuple[Layout, list[tuple[int
             try:
                 line = raw_line.decode("utf-8").rstrip("\r")
             except UnicodeDecodeError as exc:
-                if run:
-                    yield layout, run  # type: ignore[misc]
-                    run = []
+                yield from _run(layout, numbers, run)
+                numbers, run = [], []
                 text = raw_line.decode("utf-8", "replace")
                 yield Rejected(
                     f"line {number}", INVALID_FORMAT, None, f"not UTF-8 text ({exc.reason})", text
                 )
                 continue
         if line[0] == "#":
-            if line.startswith("#Fields:"):
-                if run:
-                    yield layout, run  # type: ignore[misc]
-                    run = []
-                try:
-                    layout = _layout(line[len("#Fields:") :])
-                except RecordError as err:
-                    layout = None
-                    yield Rejected(f"line {number}", err.reason, err.field, err.message, line)
+            yield from _run(layout, numbers, run)
+            numbers, run = [], []
+            layout, rejected = _comment(line, number, layout)
+            if rejected is not None:
+                yield rejected
             continue
-        if layout is None:
-            message = "log line before any usable #Fields header"
-            yield Rejected(f"line {number}", MISSING_FIELD, "#Fields", message, line)
-            continue
-        run.append((number, line))
-    if run:
-        yield layout, run  # type: ignore[misc]
+        numbers.append(number)
+        run.append(line)
+    yield from _run(layout, numbers, run)
+
+
+def _comment(
+    line: str, number: int, layout: Layout | None
+) -> tuple[Layout | None, Rejected | None]:
+    """The layout after a comment line, and the Rejected of a bad #Fields line."""
+    if not line.startswith("#Fields:"):
+        return layout, None
+    try:
+        return _layout(line[len("#Fields:") :]), None
+    except RecordError as err:
+        return None, Rejected(f"line {number}", err.reason, err.field, err.message, line)
+
+
+def _run(
+    layout: Layout | None, numbers: Sequence[int], lines: list[str]
+) -> Iterator[Rejected | Run]:
+    """The run of these lines, or a Rejected for each if there is no usable #Fields yet."""
+    if not lines:
+        return
+    if layout is not None:
+        yield layout, numbers, lines
+        return
+    message = "log line before any usable #Fields header"
+    for number, line in zip(numbers, lines, strict=True):
+        yield Rejected(f"line {number}", MISSING_FIELD, "#Fields", message, line)
 
 
 def parse(
@@ -193,8 +253,8 @@ def parse(
         if isinstance(block, Rejected):
             yield block
             continue
-        layout, lines = block
-        for number, line in lines:
+        layout, numbers, lines = block
+        for number, line in zip(numbers, lines, strict=True):
             yield _reference(number, line, layout, agents, clock, context)
 
 
@@ -433,13 +493,14 @@ def land(
         if isinstance(block, Rejected):
             landing.add(block)
         else:
-            layout, lines = block
-            _land_run(layout, lines, agents, agent_of, clock, context, landing)
+            layout, numbers, lines = block
+            _land_run(layout, numbers, lines, agents, agent_of, clock, context, landing)
 
 
 def _land_run(
     layout: Layout,
-    lines: list[tuple[int, str]],
+    numbers: Sequence[int],
+    lines: list[str],
     agents: UserAgentClassifier,
     agent_of: dict[str | None, UserAgentClass],
     clock: _Clock,
@@ -449,8 +510,10 @@ def _land_run(
     """Land the lines under one #Fields header, column by column."""
     plan = _plan(layout)
     count = len(lines)
-    rows = [line.split("\t") for _, line in lines]
-    refer = {at for at, row in enumerate(rows) if len(row) != plan.width}  # to the reference
+    rows = list(map(str.split, lines, itertools.repeat("\t")))
+    refer: set[int] = set()  # the lines to hand to the reference
+    if set(map(len, rows)) != {plan.width}:
+        refer.update(at for at, row in enumerate(rows) if len(row) != plan.width)
     if refer:
         # In the columns, a copy of a line of the right width stands in for each line
         # of the wrong width, so that the columns line up.
@@ -495,7 +558,7 @@ def _land_run(
         values = columns[position]
         if column in INTEGER_COLUMNS:
             out.append(_whole_numbers(values, by_value))
-            if column == "status":
+            if column == "status" and None in out[-1]:
                 refer.update(at for at, status in enumerate(out[-1]) if status is None)
         elif column == "client_ip":
             out.append(by_value(values, _ip_address))
@@ -523,11 +586,15 @@ def _land_run(
     # Every line's event id, and the Bronze line of each the reference would land.
     if plan.request_id is not None:
         request_ids = _text(columns[plan.request_id])
-        natural_keys = [
-            request_id or line for request_id, (_, line) in zip(request_ids, lines, strict=True)
-        ]
+        natural_keys: Sequence[str]
+        if None in request_ids:  # a line without a request id is known by its text
+            natural_keys = [
+                request_id or line for request_id, line in zip(request_ids, lines, strict=True)
+            ]
+        else:
+            natural_keys = cast("Sequence[str]", request_ids)
     else:
-        natural_keys = [line for _, line in lines]
+        natural_keys = lines
     keys = event_ids(NAME, natural_keys)
     events = list(
         itertools.starmap(
@@ -543,38 +610,20 @@ def _land_run(
             ),
         )
     )
-    seen = landing.seen
-    if (
-        not refer
-        and len(set(partitions)) == 1
-        and len(set(keys)) == count
-        and seen.isdisjoint(keys)
-    ):
-        # The usual run: every line lands, none is a duplicate, all in one hour.
-        seen.update(keys)
-        landing.rows_for(NAME, partitions[0]).extend(map(_encode, events))
-        taken, duplicates = count, 0
-    else:
-        current_partition, partition_rows = None, []
-        taken = duplicates = 0
-        for at, (number, line) in enumerate(lines):
-            if at in refer:
-                landing.add(_reference(number, line, layout, agents, clock, context))
-                continue
-            taken += 1
-            key = keys[at]
-            if key in seen:
-                duplicates += 1
-                continue
-            seen.add(key)
-            partition = partitions[at]
-            if partition != current_partition:
-                partition_rows, current_partition = landing.rows_for(NAME, partition), partition
-            partition_rows.append(_encode(events[at]))
-    landing.read += taken
-    landing.duplicates += duplicates
+    # Land them in file order: the lines taken whole a stretch at a time, and between
+    # two stretches a line the reference decides.
+    landed = 0
+    start = 0
+    for at in [*sorted(refer), count]:
+        if start < at:
+            span = slice(start, at)
+            bronze_lines = list(map(_encode, events[span]))
+            landed += landing.add_lines(NAME, keys[span], partitions[span], bronze_lines)
+        if at < count:
+            landing.add(_reference(numbers[at], lines[at], layout, agents, clock, context))
+        start = at + 1
     for name in plan.unknown:
-        landing.unknown_fields[name] += taken - duplicates
+        landing.unknown_fields[name] += landed
 
 
 def _text(column: Sequence[str]) -> Sequence[str | None]:

@@ -384,16 +384,17 @@ def land(data: bytes, context: IngestContext, landing: Landing) -> None:
                     landing.add(item)
                 return
 
-    # First the records in file order: the index of each turn taken whole, or the
-    # reference's item for each other record.
+    # First the turns taken whole, in file order, and the reference's item for each
+    # other record with the number of turns taken before it.
     earliest, latest = -(-v.EARLIEST_EVENT_MICROS // 1000), context.latest_event_micros // 1000
     valid_ids, is_hex_id = set(), v.SHA256_HEX.fullmatch
     turns: list[_Turn] = []
     messages: list[str] = []
-    in_order: list[int | Landed | Rejected] = []
+    others: list[tuple[int, Landed | Rejected]] = []
     for number, (payload, piece) in enumerate(zip(payloads, pieces, strict=True), start=1):
         if type(payload) is not _Payload:
-            in_order.extend(parse_payload(number, payload, piece, context))
+            before = len(turns)
+            others.extend((before, item) for item in parse_payload(number, payload, piece, context))
             continue
         if payload.messageType == "CONTROL_MESSAGE":
             continue
@@ -406,12 +407,13 @@ def land(data: bytes, context: IngestContext, landing: Landing) -> None:
             if turn is not None and earliest <= turn.aws.Timestamp <= latest:
                 uid, cid = turn.uid, turn.cid
                 if (uid in valid_ids and cid in valid_ids) or (is_hex_id(uid) and is_hex_id(cid)):
-                    valid_ids.update((uid, cid))
-                    in_order.append(len(turns))
+                    valid_ids.add(uid)
+                    valid_ids.add(cid)
                     turns.append(turn)
                     messages.append(message)
                     continue
-            in_order.append(parse_message(message, f"payload {number}", index, context))
+            item = parse_message(message, f"payload {number}", index, context)
+            others.append((len(turns), item))
 
     # Then the Bronze line of every turn taken whole, a column at a time.
     keys = event_ids(NAME, messages)
@@ -430,26 +432,16 @@ def land(data: bytes, context: IngestContext, landing: Landing) -> None:
             ),
         )
     )
-
     lines = list(map(_encode, events))
     partitions = list(map(itemgetter(1), stamps))
 
     # Last, land them in file order: the same duplicates, the same lines in each object.
-    seen, rows_for = landing.seen, landing.rows_for
-    current_partition, rows = None, []
-    duplicates = 0
-    for entry in in_order:
-        if type(entry) is not int:
-            landing.add(entry)
-            continue
-        key = keys[entry]
-        if key in seen:
-            duplicates += 1
-            continue
-        seen.add(key)
-        partition = partitions[entry]
-        if partition != current_partition:
-            rows, current_partition = rows_for(NAME, partition), partition
-        rows.append(lines[entry])
-    landing.read += len(turns)
-    landing.duplicates += duplicates
+    taken = 0
+    for before, item in others:
+        if taken < before:
+            span = slice(taken, before)
+            landing.add_lines(NAME, keys[span], partitions[span], lines[span])
+            taken = before
+        landing.add(item)
+    if taken < len(turns):
+        landing.add_lines(NAME, keys[taken:], partitions[taken:], lines[taken:])
