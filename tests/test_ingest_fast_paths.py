@@ -397,7 +397,7 @@ def test_cloudfront_every_rule_at_its_boundary(tmp_path, layout):
         lines += [header, *(line(date=day, time=time) for time in ("00:00:00", "10:00:00"))]
     lines += [header, line()[:-5], line() + "\textra", "#Version: 1.0", line(), line()]
     if layout == "line_by_line":
-        lines += ["", "\r", line()]
+        lines += ["", "\r", "\r\r", line()]
     lines += ["#Fields: date time c-ip", line()]  # an unusable #Fields line
     custom = ["time", "x-edge-location", "date", "c-ip", "cs-method", "cs-uri-stem", "sc-status",
               "asn", "cs(Referer)"]  # fmt: skip
@@ -446,6 +446,23 @@ def test_cloudfront_values_that_crashed_the_ingest_are_quarantined_either_way(tm
         reference, fast = ingest_both(tmp_path / path.name, "cloudfront", [path])
         assert_same(reference, fast)
         assert reference["report"]["quarantined"] == 1
+
+
+def test_cloudfront_line_of_carriage_returns_is_blank_either_way(tmp_path):
+    """A line of nothing but carriage returns once stopped the whole file's ingest."""
+    names, rows = _cloudfront_lines()
+    good = [
+        "\t".join({**row, "x-edge-request-id": f"REQ{n:053d}"}.values())
+        for n, row in enumerate(rows)
+    ]
+    text = "#Fields: " + " ".join(names) + "\n" + "\n\r\r\n".join(good) + "\n\r\r\r\n"
+    path = tmp_path / "input" / "carriage-returns.log"
+    path.parent.mkdir()
+    path.write_text(text)
+    reference, fast = ingest_both(tmp_path, "cloudfront", [path])
+    assert_same(reference, fast)
+    # the blank lines are no records; every line of the log is one
+    assert reference["report"]["records_read"] == len(good)
 
 
 def test_cloudfront_redelivery_across_files_is_a_duplicate_either_way(tmp_path):

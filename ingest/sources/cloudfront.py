@@ -185,13 +185,12 @@ def _log_blocks_of_plain_lines(text: str, lines: list[str]) -> Iterator[Rejected
 
 
 def _log_blocks_line_by_line(lines: list[str] | list[bytes]) -> Iterator[Rejected | Run]:
-    """_log_blocks of any lines: blank ones skipped, each decoded if it is bytes."""
+    """_log_blocks of any lines: blank ones (carriage returns at most) skipped, each
+    decoded if it is bytes."""
     layout: Layout | None = None
     numbers: list[int] = []
     run: list[str] = []
     for number, raw_line in enumerate(lines, start=1):
-        if not raw_line or raw_line == "\r" or raw_line == b"\r":
-            continue
         if type(raw_line) is str:
             line = raw_line.rstrip("\r")
         else:
@@ -205,6 +204,8 @@ def _log_blocks_line_by_line(lines: list[str] | list[bytes]) -> Iterator[Rejecte
                     f"line {number}", INVALID_FORMAT, None, f"not UTF-8 text ({exc.reason})", text
                 )
                 continue
+        if not line:
+            continue
         if line[0] == "#":
             yield from _run(layout, numbers, run)
             numbers, run = [], []
