@@ -50,8 +50,9 @@
 
 {#-
     The rows of an incremental model's look-back window (every row in a first
-    build), as a select statement: for a model that reads them more than once
-    and so cannot hold them in a CTE (see macros/modeling/first_row_per.sql).
+    build), as a select statement: a model's import CTE, or, for a model that
+    reads them more than once, a Jinja variable it reads where it uses them (a
+    CTE read twice is held in memory whole; macros/modeling/first_row_per.sql).
 
     bronze_in_lookback(bronze, date_column): Bronze's lines from the first day to
     recompute on, pruned on the lake's dt partitions; late and redelivered lines

@@ -42,13 +42,19 @@
 {%- endmacro %}
 
 
-{#- `relation`, or the subquery of its rows this build wrote, to read `from`. -#}
-{% macro rows_this_build_wrote(relation) -%}
-    {%- set filter = build_filter(relation) -%}
-    {%- if filter is none -%}
+{#- `relation`, or the subquery of its rows that meet every condition, to read `from`. -#}
+{% macro rows_where(relation, conditions) -%}
+    {%- if not conditions -%}
         {{ return(relation) }}
     {%- endif -%}
-    {{ return("(select * from " ~ relation ~ " where " ~ filter ~ ")") }}
+    {{ return("(select * from " ~ relation ~ " where " ~ conditions | join(" and ") ~ ")") }}
+{%- endmacro %}
+
+
+{#- `relation`, or the subquery of its rows this build wrote. -#}
+{% macro rows_this_build_wrote(relation) -%}
+    {%- set filter = build_filter(relation) -%}
+    {{ return(rows_where(relation, [filter] if filter is not none else [])) }}
 {%- endmacro %}
 
 
@@ -62,8 +68,6 @@
     {%- if filter is not none -%}
         {%- do conditions.append(filter) -%}
     {%- endif -%}
-    {%- if not conditions -%}
-        {{ return(relation) }}
-    {%- endif -%}
-    {{ return("(select * from " ~ relation ~ " where " ~ conditions | join(" and ") ~ ") dbt_subquery") }}
+    {%- set rows = rows_where(relation, conditions) -%}
+    {{ return(rows ~ " dbt_subquery" if conditions else rows) }}
 {%- endmacro %}

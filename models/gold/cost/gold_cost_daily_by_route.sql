@@ -4,10 +4,7 @@ with
 
 turns as (
 
-    select * from {{ ref('silver_turns') }}
-    {% if is_incremental() %}
-        where turn_date >= cast('{{ lookback_start("turn_date") }}' as date)
-    {% endif %}
+    {{ rows_in_lookback(ref('silver_turns'), 'turn_date', 'turn_date') }}
 
 ),
 

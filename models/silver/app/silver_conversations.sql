@@ -8,10 +8,7 @@ with
 
 conversation_changes as (
 
-    select * from {{ ref('bronze_dynamodb_conversations') }}
-    {% if is_incremental() %}
-        where partition_date >= '{{ lookback_start("updated_at") }}'
-    {% endif %}
+    {{ bronze_in_lookback(ref('bronze_dynamodb_conversations'), 'updated_at') }}
 
 ),
 

@@ -8,11 +8,8 @@ with
 
 user_changes as (
 
-    select * from {{ ref('bronze_dynamodb_users') }}
-    {% if is_incremental() %}
-        -- only users changed in the look-back window are merged; the rest stay as built
-        where partition_date >= '{{ lookback_start("updated_at") }}'
-    {% endif %}
+    -- only users changed in the look-back window are merged; the rest stay as built
+    {{ bronze_in_lookback(ref('bronze_dynamodb_users'), 'updated_at') }}
 
 ),
 
