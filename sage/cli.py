@@ -20,6 +20,7 @@ from sage.commands import (
     retention,
     serve,
     summary,
+    trino,
 )
 from sage.commands.common import CommandError, warn
 
@@ -37,6 +38,7 @@ COMMANDS = [
     erase,
     partner,
     audit,
+    trino,
 ]
 
 
