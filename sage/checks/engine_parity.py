@@ -396,10 +396,10 @@ def read_trino(connection, schema: str, names: Iterable[str]) -> dict[str, Rows]
 def bracket_queries(settings, tables: Sequence[GoldTable], target_path) -> dict[str, dict]:
     """The SQL of each approximate column's exact bracket, per table and side, on DuckDB.
 
-    The Gold models with approximate columns are compiled twice with the var
+    The Gold models are compiled twice with the var
     ``percentile_bracket`` (macros/stats/percentile.sql), as for a first build:
-    SELECTs over Silver that read_brackets() runs against a warehouse, writing
-    nothing. Compiled once, they serve every later state of the warehouse.
+    SELECTs over the tables they read, which read_brackets() runs against a
+    warehouse, writing nothing. Compiled once, they serve every later state of the warehouse.
     """
     import json
 
@@ -410,7 +410,8 @@ def bracket_queries(settings, tables: Sequence[GoldTable], target_path) -> dict[
     for side in ("lower", "upper") if approximate else ():
         bracket = {"side": side, "ranks": RANK_MARGIN, "share": RANK_SHARE}
         result = run_dbt(
-            ["compile", "--full-refresh", "--select", *[table.model for table in approximate],
+            # by a selector, not by names: dbt prints the SQL of a model selected by name
+            ["compile", "--full-refresh", "--select", "config.schema:gold",
              "--vars", json.dumps({"percentile_bracket": bracket}),
              "--target-path", str(target_path)],
             settings,

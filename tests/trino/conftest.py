@@ -124,13 +124,16 @@ def trino_build(trino_server: TrinoServer, built: Built, tmp_path_factory) -> Tr
     return build
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter):
+    """After pytest's own summary (the list of skips), just above its last line."""
+    result = yield
     if MEASURED:
         terminalreporter.write_line(
             "Trino 476: " + ", ".join(f"{what} {value}" for what, value in MEASURED.items())
         )
     if not SKIPPED_BECAUSE:
-        return
+        return result
     line = "=" * 78
     terminalreporter.write_line(line, red=True, bold=True)
     terminalreporter.write_line(
@@ -144,3 +147,4 @@ def pytest_terminal_summary(terminalreporter) -> None:
         red=True,
     )
     terminalreporter.write_line(line, red=True, bold=True)
+    return result
