@@ -9,7 +9,8 @@ labelled as (
         {{ period_start('week', 'observations.observed_date') }} as week_start,
         observations.user_key,
         observations.event_id,
-        labels.emotion
+        -- the observer's declared labels; anything else is 'other'
+        {{ closed_value('emotion', 'labels.emotion') }} as emotion
     from {{ observations }} as observations
     cross join unnest(observations.emotions) as labels (emotion)
 
