@@ -325,6 +325,18 @@ tables:
         cost_usd: number
         first_turn_at: timestamp
         last_turn_at: timestamp
+    model_usage_daily:
+      retention: turn_date
+      columns:
+        turn_date: date
+        model_id: open_code
+        turns: number
+        unpriced_turns: number
+        tokens_in: number
+        tokens_out: number
+        tokens_cache_read: number
+        tokens_cache_write: number
+        cost_usd: number
     vocabularies:
       retention: keep  # values of the closed vocabularies, declared or shared by many people; no one's data
       columns:
