@@ -274,10 +274,13 @@ def cost_distribution(gold: Gold, users: int) -> Html:
     total = next((row["window_users"] for row in rows if row["window_users"]), None) or users
     estimates = [
         charts.Estimate(
+            _bin_label(row), None, hidden_reason=hidden_reason(row["suppression_reason"])
+        )
+        if row["is_suppressed"]
+        else charts.Estimate(
             _bin_label(row),
-            None if row["is_suppressed"] else float(row["users"]),
-            hidden_reason=hidden_reason(row["suppression_reason"]) if row["is_suppressed"] else None,
-            detail="" if row["is_suppressed"] else f"{fmt.percent(row['share_of_users'])} of people",
+            float(row["users"]),
+            detail=f"{fmt.percent(row['share_of_users'])} of people",
         )
         for row in rows
     ]

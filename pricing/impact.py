@@ -23,7 +23,7 @@ PRECISION = 60
 
 @dataclass(frozen=True)
 class DailyUsage:
-    """One UTC day of one model's turns, as the restricted ``private.model_usage_daily`` holds it."""
+    """One UTC day of one model's turns, as ``private.model_usage_daily`` holds them."""
 
     turn_date: date
     model_id: str
