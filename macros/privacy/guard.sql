@@ -142,6 +142,12 @@
             {%- set relation = relations[name] -%}
             {%- set allowed = tables[name]["columns"] -%}
             {%- set built = privacy_built_columns(relation) -%}
+            {%- if layer == "gold" -%}
+                {#- Gold publishes no person: a key of a restricted table has no place in it -#}
+                {%- for column in built | sort if column in privacy_key_columns(declared) or column.endswith("_key") -%}
+                    {%- do static.append((label, column, "person_key", "a key of a restricted table: Gold holds aggregates only")) -%}
+                {%- endfor -%}
+            {%- endif -%}
             {%- for column in allowed | sort if column not in built -%}
                 {%- do static.append((label, column, "allowlist", "declared in the allow-list but not built")) -%}
             {%- endfor -%}
@@ -430,14 +436,7 @@ select * from findings
 {% macro gold_person_findings() -%}
     {%- set declared = privacy_allowlist() -%}
     {%- set kinds = declared["kinds"] -%}
-    {%- set keys = [] -%}
-    {%- for layer in ["silver", "private"] -%}
-        {%- for table in declared["tables"][layer].values() -%}
-            {%- for column, kind in table["columns"].items() if kinds[kind].get("key") and column not in keys -%}
-                {%- do keys.append(column) -%}
-            {%- endfor -%}
-        {%- endfor -%}
-    {%- endfor -%}
+    {%- set keys = privacy_key_columns(declared) -%}
     {%- set findings = [] -%}  {#- (table, column, detail) -#}
     {%- if execute -%}
         {%- set gold = declared["tables"]["gold"] -%}
@@ -497,4 +496,20 @@ findings as (
 )
 
 select * from findings
+{%- endmacro %}
+
+
+{#- The names of the columns any restricted table (Silver, private) declares with a
+    key kind: user_key, conversation_key, event_id, client_network... -#}
+{% macro privacy_key_columns(declared) -%}
+    {%- set keys = [] -%}
+    {%- for layer in ["silver", "private"] -%}
+        {%- for table in declared["tables"][layer].values() -%}
+            {%- for column, kind in table["columns"].items()
+                  if declared["kinds"][kind].get("key") and column not in keys -%}
+                {%- do keys.append(column) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(keys) }}
 {%- endmacro %}
