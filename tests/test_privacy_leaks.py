@@ -114,7 +114,7 @@ def test_sage_guard_catches_every_planted_leak(leaky, tmp_path, capsys):
     email = next(f for f in failures if f["rule"] == "email")
     assert email["example"] == "a***.c***-s***-*-* j***.d***@e***.com"
     line = next(line for line in out.splitlines() if "silver.turns" in line and "email" in line)
-    assert line.split()[:5] == ["silver.turns", "model_id", "code", "email", "1"]
+    assert line.split()[:5] == ["silver.turns", "model_id", "open_code", "email", "1"]
     assert email["example"] in line
     # and nothing it prints or writes holds a planted value
     for secret in (EMAIL, IP, IPV6, PHONE, RAW_USER_ID, COMMENT):

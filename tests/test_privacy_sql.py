@@ -44,9 +44,15 @@ def test_url_path_template_hides_ids_and_keeps_pages(built: Built):
     sql = compiled("{{ url_path_template('?') }}", built.settings)
     uuid = "6f1c2b9e-8d4a-4c3e-9b7a-1f2e3d4c5b6a"
     cases = {
-        f"/api/conversations/{uuid}": "/api/conversations/:id",
-        f"/api/conversations/{uuid}/turns/12": "/api/conversations/:id/turns/:id",
-        "/users/0123456789abcdef0123/avatar": "/users/:id/avatar",
+        f"/api/conversations/{uuid}": "/api/conversations/{id}",
+        f"/api/conversations/{uuid}/turns/12": "/api/conversations/{id}/turns/{id}",
+        "/users/0123456789abcdef0123/avatar": "/users/{id}/avatar",
+        "/u/4f9c2a1b7d3e8f60": "/u/{id}",
+        "/u/T2sxZ3h6Q3ZiTm0xMjM0NTY3OA/feed": "/u/{id}/feed",
+        "/u/jane.doe@example.com": "/u/{id}",
+        "/u/jane.doe%40example.com/x": "/u/{id}/x",
+        "/files/report-0123456789abcdef.pdf": "/files/report-{id}.pdf",
+        "/api/invoke-stream/conversations": "/api/invoke-stream/conversations",
         "/assets/app.3f9a1c.js": "/assets/app.3f9a1c.js",
         "/safety/transparency": "/safety/transparency",
         "/": "/",
@@ -64,5 +70,5 @@ def test_silver_requests_hold_networks_not_addresses(built: Built, warehouse):
     paths = warehouse.execute(
         "select distinct path_template from innerverse_silver.requests"
     ).fetchall()
-    assert ("/api/conversations/:id",) in paths
+    assert ("/api/conversations/{id}",) in paths
     assert not any(len(segment) == 36 for (path,) in paths for segment in path.split("/"))

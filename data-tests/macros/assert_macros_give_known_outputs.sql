@@ -179,6 +179,19 @@ cases as (
         ) }} as actual,
         '/u/{id}/p/{id}/{id}/invoke-stream/avatar-{id}.png' as expected
 
+    -- a rule of a run and the expressions it must also match (the guard's base64_id)
+    union all
+
+    select
+        'run_with_all' as macro_name,
+        'a run mixing cases and digits, and one that does not' as case_name,
+        cast({{ run_with_all(
+            "'id T2sxZ3h6Q3ZiTm0xMjM0NTY3OA'", '[A-Za-z0-9+/_-]{22,}', ['[A-Z]', '[a-z]', '[0-9]']
+        ) }} as varchar) || ' ' || cast({{ run_with_all(
+            "'ServiceUnavailableException'", '[A-Za-z0-9+/_-]{22,}', ['[A-Z]', '[a-z]', '[0-9]']
+        ) }} as varchar) as actual,
+        'true false' as expected
+
     -- ISO weekday: Monday 1 .. Sunday 7 on both engines
     union all
 

@@ -45,31 +45,46 @@ seen_from_people as (
 
     -- people: pseudonymous users; in the CDN logs, which carry no user id,
     -- client networks (/24 or /48)
-    select 'route' as dimension, route as value, count(distinct user_key) as people
+    select
+        'route' as dimension,
+        route as value,
+        count(distinct user_key) as people
     from turns
     group by 1, 2
 
     union all
 
-    select 'device_class' as dimension, device_class as value, count(distinct user_key) as people
+    select
+        'device_class' as dimension,
+        device_class as value,
+        count(distinct user_key) as people
     from turns
     group by 1, 2
 
     union all
 
-    select 'plan' as dimension, plan as value, count(distinct user_key) as people
+    select
+        'plan' as dimension,
+        plan as value,
+        count(distinct user_key) as people
     from users
     group by 1, 2
 
     union all
 
-    select 'browser_family' as dimension, browser_family as value, count(distinct client_network) as people
+    select
+        'browser_family' as dimension,
+        browser_family as value,
+        count(distinct client_network) as people
     from requests
     group by 1, 2
 
     union all
 
-    select 'os_family' as dimension, os_family as value, count(distinct client_network) as people
+    select
+        'os_family' as dimension,
+        os_family as value,
+        count(distinct client_network) as people
     from requests
     group by 1, 2
 
@@ -77,12 +92,18 @@ seen_from_people as (
 
 vocabulary as (
 
-    select dimension, value, 'declared: ' || declared_by as basis
+    select
+        dimension,
+        value,
+        'declared: ' || declared_by as basis
     from declared
 
     union all
 
-    select distinct 'model_id' as dimension, model_id as value, 'declared: seeds/pricing.csv' as basis
+    select distinct
+        'model_id' as dimension,
+        model_id as value,
+        'declared: seeds/pricing.csv' as basis
     from prices
 
     union all

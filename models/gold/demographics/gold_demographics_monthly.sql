@@ -55,7 +55,8 @@ people_cells as (
                 when 'country' then {{ closed_value('country', 'users.country_code') }}
                 when 'age band' then {{ closed_value('age_band', 'users.age_band') }}
                 when 'plan' then {{ closed_value('plan', 'users.plan') }}
-                when 'device class' then {{ closed_value('device_class', 'active_users.device_class') }}
+                when 'device class'
+                    then {{ closed_value('device_class', 'active_users.device_class') }}
             end,
             'unknown'
         ) as value,
