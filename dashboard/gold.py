@@ -26,7 +26,7 @@ QUERIES: dict[str, tuple[str, str]] = {
         "select window_name, window_start_date, window_end_date, users, conversations, turns, "
         "unpriced_turns, total_cost_usd, avg_cost_per_user_usd, avg_cost_ci_low_usd, "
         "avg_cost_ci_high_usd, avg_cost_ci_method, max_cost_per_user_usd, "
-        "p50_cost_per_user_usd, p90_cost_per_user_usd, p99_cost_per_user_usd, "
+        "p50_cost_per_user_usd, p90_cost_per_user_usd, p99_cost_per_user_usd, is_suppressed, "
         "period_start_at, period_end_at "
         "from {relation} order by window_start_date, window_name",
     ),

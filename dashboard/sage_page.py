@@ -226,6 +226,15 @@ def cost_panel(gold: Gold) -> Html:
             class_="note",
         ),
     ]
+    if summary.get("is_suppressed"):
+        body.append(
+            notice(
+                "suppressed",
+                f"Average, percentiles and maximum per person are hidden: fewer than {MIN_COHORT} "
+                "people used the app in these 30 days, and over so few they would come close to "
+                "describing one of them.",
+            )
+        )
     unpriced = summary["unpriced_turns"] or 0
     if unpriced:
         body.append(
@@ -294,9 +303,9 @@ def cost_distribution(gold: Gold, users: int) -> Html:
     return figure(
         chart,
         f"Each bar counts the people whose total cost over the 30 days fell in that range; "
-        f"{people_word(total)} in all. The costliest ranges are merged until the top one holds "
-        f"at least {MIN_COHORT} people, and a range of fewer is hidden, so no bar points at "
-        "a few people.",
+        f"{people_word(total)} in all. The cheapest and the costliest ranges are merged until "
+        f"each end holds at least {MIN_COHORT} people, and a range of fewer is hidden, so no "
+        "bar points at a few people.",
     )
 
 

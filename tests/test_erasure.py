@@ -314,7 +314,7 @@ def test_a_build_keeps_erased_users_out_and_an_interrupted_request_resumes(
 
     # An incremental build already leaves both users out: the post-hook deletes the rows
     # the merge would keep, the filter keeps new ones out.
-    run_dbt(["run", "--select", "tag:silver", "tag:gold"], settings, quiet=True)
+    run_dbt(["run", "--select", "tag:silver", "tag:private", "tag:gold"], settings, quiet=True)
     assert set(user_rows(settings, second).values()) == {0}
     assert set(user_rows(settings, erased.user_key).values()) == {0}
 
@@ -335,7 +335,7 @@ def test_a_build_keeps_erased_users_out_and_an_interrupted_request_resumes(
     run_dbt(
         [
             "run", "--full-refresh", "--vars", "{rebuild_silver_from_bronze: true}",
-            "--select", "tag:silver", "tag:gold",
+            "--select", "tag:silver", "tag:private", "tag:gold",
         ],
         settings,
         quiet=True,

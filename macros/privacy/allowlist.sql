@@ -387,6 +387,8 @@ tables:
         p50_cost_per_user_usd: number
         p90_cost_per_user_usd: number
         p99_cost_per_user_usd: number
+        is_suppressed: boolean
+        suppression_reason: label
     cost_distribution:
       columns:
         window_name: code

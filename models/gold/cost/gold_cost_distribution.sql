@@ -1,11 +1,11 @@
 {#-
     How per-person cost is spread, as counts of people in cost bins that widen as
     they go (per-person cost is heavy-tailed): computed from the restricted
-    private_user_cost, published as counts only. The costliest bins are merged
-    into one open-ended bin until it holds at least `min_cohort_size` people, and
-    any other bin under that size is hidden, with the smallest shown bin hidden
-    too when needed so the window's total does not give it away
-    (macros/stats/suppress_small_cells.sql).
+    private_user_cost, published as counts only. The cheapest bins are merged
+    into one until it holds at least `min_cohort_size` people, and so are the
+    costliest, into one open-ended bin; any bin between them under that size is
+    hidden, with the smallest shown bin hidden too when needed so the window's
+    total does not give it away (macros/stats/suppress_small_cells.sql).
 -#}
 {% set edges = [0, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100] %}
 {% set threshold = var('min_cohort_size') %}
@@ -57,6 +57,11 @@ cumulative as (
         per_bin.*,
         sum(users) over (
             partition by window_name
+            order by bin_index asc
+            rows between unbounded preceding and current row
+        ) as users_up_to_bin,
+        sum(users) over (
+            partition by window_name
             order by bin_index desc
             rows between unbounded preceding and current row
         ) as users_from_bin_up
@@ -64,31 +69,56 @@ cumulative as (
 
 ),
 
-tails as (
+ends as (
 
-    -- the lowest bin the open-ended top bin starts at: the highest bin from which
-    -- up there are at least the minimum cohort of people
+    -- where the cheapest bins stop being merged (the first bin by which at least the
+    -- minimum cohort of people is reached) and where the costliest start (the last
+    -- bin from which up there are at least that many)
     select
         window_name,
-        max(bin_index) as tail_index
+        coalesce(min(case when users_up_to_bin >= {{ threshold }} then bin_index end), 0)
+            as head_index,
+        coalesce(max(case when users_from_bin_up >= {{ threshold }} then bin_index end), 0)
+            as tail_index
     from cumulative
-    where users_from_bin_up >= {{ threshold }}
     group by 1
+
+),
+
+grouped as (
+
+    select
+        per_bin.window_name,
+        per_bin.window_start_date,
+        per_bin.window_end_date,
+        per_bin.bin_index,
+        per_bin.users,
+        ends.tail_index <= ends.head_index as is_one_bin,
+        case
+            when ends.tail_index <= ends.head_index then 0
+            when per_bin.bin_index <= ends.head_index then 0
+            when per_bin.bin_index >= ends.tail_index then ends.tail_index
+            else per_bin.bin_index
+        end as group_index,
+        ends.tail_index
+    from per_bin
+    inner join ends on per_bin.window_name = ends.window_name
 
 ),
 
 merged as (
 
     select
-        per_bin.window_name,
-        per_bin.window_start_date,
-        per_bin.window_end_date,
-        coalesce(tails.tail_index, 0) as tail_index,
-        least(per_bin.bin_index, coalesce(tails.tail_index, 0)) as bin_index,
-        sum(per_bin.users) as users
-    from per_bin
-    left join tails on per_bin.window_name = tails.window_name
-    group by 1, 2, 3, 4, 5
+        window_name,
+        window_start_date,
+        window_end_date,
+        group_index as bin_index,
+        min(bin_index) as first_bin_index,
+        max(bin_index) as last_bin_index,
+        bool_or(is_one_bin or group_index = tail_index) as is_open_ended,
+        sum(users) as users
+    from grouped
+    group by 1, 2, 3, 4
 
 ),
 
@@ -112,8 +142,8 @@ final as (
 
         -- bin: from (inclusive) to (exclusive); the top bin is open-ended
         cast(flagged.bin_index as integer) as bin_index,
-        bins.cost_from_usd,
-        case when flagged.bin_index < flagged.tail_index then bins.cost_to_usd end as cost_to_usd,
+        first_bins.cost_from_usd,
+        case when not flagged.is_open_ended then last_bins.cost_to_usd end as cost_to_usd,
 
         -- published numbers: null when suppressed
         cast({{ shown('flagged.users') }} as bigint) as users,
@@ -125,7 +155,8 @@ final as (
         flagged.suppression_reason
 
     from flagged
-    inner join bins on flagged.bin_index = bins.bin_index
+    inner join bins as first_bins on flagged.first_bin_index = first_bins.bin_index
+    inner join bins as last_bins on flagged.last_bin_index = last_bins.bin_index
 
 )
 

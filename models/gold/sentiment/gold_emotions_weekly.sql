@@ -9,8 +9,7 @@ labelled as (
         {{ period_start('week', 'observations.observed_date') }} as week_start,
         observations.user_key,
         observations.event_id,
-        -- the observer's declared labels; anything else is 'other'
-        {{ closed_value('emotion', 'labels.emotion') }} as emotion
+        labels.emotion
     from {{ observations }} as observations
     cross join unnest(observations.emotions) as labels (emotion)
 
@@ -30,7 +29,8 @@ cells as (
 
     select
         week_start,
-        emotion,
+        -- the observer's declared labels; anything else is 'other'
+        {{ closed_value('emotion', 'emotion') }} as emotion,
         count(distinct event_id) as observations_with_label,
         count(distinct user_key) as users_with_label
     from labelled
