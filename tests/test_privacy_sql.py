@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import shutil
 
 import duckdb
 
 from privacy.network import ip_network
+from sage.config import PROJECT_ROOT
 from tests.conftest import Built
+from tests.copies import copy_build
 from tests.dbt_sql import compiled
 
 EDGE_CASES = [
@@ -72,3 +75,41 @@ def test_silver_requests_hold_networks_not_addresses(built: Built, warehouse):
     ).fetchall()
     assert ("/api/conversations/{id}",) in paths
     assert not any(len(segment) == 36 for (path,) in paths for segment in path.split("/"))
+
+
+def test_a_gold_model_with_a_row_per_person_fails_the_build(built: Built, tmp_path):
+    """gold_publishes_no_person reads the project's own declarations: a Gold model with
+    a user_key column and a grain unique per user is named before any row is built."""
+    settings = copy_build(built, tmp_path / "copy", lake=False)
+    project = tmp_path / "project"
+    for name in ("models", "macros", "seeds", "data-tests"):
+        shutil.copytree(PROJECT_ROOT / name, project / name)
+    shutil.copy(PROJECT_ROOT / "dbt_project.yml", project / "dbt_project.yml")
+
+    def compiled_findings() -> str:
+        from dbt.cli.main import dbtRunner
+
+        with settings.environment():
+            result = dbtRunner().invoke(
+                ["--quiet", "compile", "--select", "gold_publishes_no_person",
+                 "--no-populate-cache", "--project-dir", str(project),
+                 "--profiles-dir", str(PROJECT_ROOT), "--target", "local",
+                 "--target-path", str(tmp_path / "target")]
+            )  # fmt: skip
+        assert result.success, result.exception
+        return result.result.results[0].node.compiled_code
+
+    clean = compiled_findings()
+    assert "person_key" not in clean  # no finding: only the empty first select
+    (project / "models" / "gold" / "cost" / "gold_user_totals.sql").write_text(
+        "select user_key, sum(cost_usd) as cost_usd\n"
+        "from {{ ref('private_user_cost') }}\ngroup by 1\n"
+    )
+    (project / "models" / "gold" / "cost" / "_user_totals.yml").write_text(
+        "version: 2\nmodels:\n  - name: gold_user_totals\n    config: {group: person_level}\n"
+        "    columns:\n      - name: user_key\n        data_tests: [unique]\n"
+    )
+    leaking = compiled_findings()
+    assert "'gold.user_totals' as table_name" in leaking
+    assert "grain unique per person (unique over user_key)" in leaking
+    assert "a key of a restricted table" in leaking
