@@ -333,7 +333,7 @@ def audit_expectations(lake: Lake) -> tuple[list[Expected], list[str]]:
 
     try:
         ledger = read_ledger(lake)
-    except (LakeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except Exception as exc:  # a bad line, or the store's own errors (botocore has many)
         problems.append(f"the erasure ledger {lake.uri(REQUESTS)} cannot be read: {exc}")
         ledger = []
     for entry in ledger:
@@ -342,13 +342,16 @@ def audit_expectations(lake: Lake) -> tuple[list[Expected], list[str]]:
             entry.request_id,
             f"erasure request {entry.request_id} is in the ledger",
         )
-    for item in lake.list(RECEIPTS):
-        if not item.key.endswith(".json"):
-            continue
+    try:
+        receipts = [item.key for item in lake.list(RECEIPTS) if item.key.endswith(".json")]
+    except Exception as exc:  # the store's own errors
+        problems.append(f"the erasure receipts {lake.uri(RECEIPTS)} cannot be listed: {exc}")
+        receipts = []
+    for key in receipts:
         try:
-            receipt = Receipt.load(lake.read_bytes(item.key))
+            receipt = Receipt.load(lake.read_bytes(key))
         except (LakeError, ValueError, KeyError, TypeError) as exc:
-            problems.append(f"the erasure receipt {lake.uri(item.key)} cannot be read: {exc}")
+            problems.append(f"the erasure receipt {lake.uri(key)} cannot be read: {exc}")
             continue
         request = receipt.request_id
         expect("ERASURE_REQUESTED", request, f"erasure request {request} has a receipt")

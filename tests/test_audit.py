@@ -109,3 +109,13 @@ def test_sage_audit_lists_and_verifies(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "broken: record 1 is missing (next found: 2)" in captured.out
     assert "has been tampered with or damaged" in captured.err
+
+
+def test_verify_names_an_erasure_receipt_it_cannot_read(tmp_path, capsys):
+    AuditLog.in_lake(LocalLake(tmp_path)).append("ERROR", {"operation": "test"})
+    receipt = tmp_path / "erasure" / "receipts" / "20261102T090000Z-0badc0de.json"
+    receipt.parent.mkdir(parents=True)
+    receipt.write_text('{"receipt": "erasure", "request_id": ')
+    assert main(["audit", "--lake", str(tmp_path), "--verify"]) == 1
+    out = capsys.readouterr().out
+    assert f"broken: the erasure receipt {receipt} cannot be read" in out
