@@ -98,4 +98,5 @@ docs: setup
 	@echo "open target/index.html, or serve it: $(BIN)/dbt docs serve --profiles-dir ."
 
 clean:
-	rm -rf sample lake site reports target logs warehouse.duckdb warehouse.duckdb.wal
+	rm -rf sample lake lake.audit-head.json lake.audit-head.json.lock site reports target logs \
+		warehouse.duckdb warehouse.duckdb.wal

@@ -38,6 +38,7 @@ import orjson
 from ingest.lake import Lake, LakeError
 from ingest.pipeline import gzip_lines
 from privacy import bronze
+from privacy.audit import Expected
 from privacy.catalog import Table, layer_tables
 from privacy.pseudonym import pseudonymise, source_hash
 from privacy.retention import BRONZE_DAYS, QUARANTINE_DAYS, delete_statements
@@ -320,6 +321,55 @@ def receipt_for(lake: Lake, entry: LedgerEntry) -> Receipt | None:
         return Receipt.load(lake.read_bytes(key))
     except LakeError:
         return None
+
+
+# --- what the audit log must hold -------------------------------------------------
+
+
+def audit_expectations(lake: Lake) -> tuple[list[Expected], list[str]]:
+    """The audit records the ledger and the receipts call for (an ERASURE_REQUESTED
+    for every request, an ERASURE_COMPLETED for every completed receipt), so that a
+    log emptied or cut short is found even without its head; and what could not be
+    read."""
+    expected: dict[tuple[str, str], Expected] = {}
+    problems: list[str] = []
+
+    def expect(event: str, request_id: str, because: str) -> None:
+        expected.setdefault(
+            (event, request_id), Expected(event, {"request_id": request_id}, because)
+        )
+
+    try:
+        ledger = read_ledger(lake)
+    except Exception as exc:  # a bad line, or the store's own errors (botocore has many)
+        problems.append(f"the erasure ledger {lake.uri(REQUESTS)} cannot be read: {exc}")
+        ledger = []
+    for entry in ledger:
+        expect(
+            "ERASURE_REQUESTED",
+            entry.request_id,
+            f"erasure request {entry.request_id} is in the ledger",
+        )
+    try:
+        receipts = [item.key for item in lake.list(RECEIPTS) if item.key.endswith(".json")]
+    except Exception as exc:  # the store's own errors
+        problems.append(f"the erasure receipts {lake.uri(RECEIPTS)} cannot be listed: {exc}")
+        receipts = []
+    for key in receipts:
+        try:
+            receipt = Receipt.load(lake.read_bytes(key))
+        except (LakeError, ValueError, KeyError, TypeError) as exc:
+            problems.append(f"the erasure receipt {lake.uri(key)} cannot be read: {exc}")
+            continue
+        request = receipt.request_id
+        expect("ERASURE_REQUESTED", request, f"erasure request {request} has a receipt")
+        if receipt.completed_at:
+            expect(
+                "ERASURE_COMPLETED",
+                request,
+                f"the receipt of erasure request {request} says it completed",
+            )
+    return list(expected.values()), problems
 
 
 # --- applying a request -----------------------------------------------------------

@@ -323,6 +323,12 @@ def test_a_build_keeps_erased_users_out_and_an_interrupted_request_resumes(
     assert main(["erase", "--user", second, *args]) == 0
     out = capsys.readouterr().out
     assert f"resuming request {entry.request_id}" in out and "(complete)" in out
+    # its ERASURE_REQUESTED record, lost with the process, is written on resuming, so the
+    # log holds every request of the ledger and verifies against it
+    records = [(r.event, r.details.get("request_id")) for r in AuditLog.in_lake(lake).records()]
+    assert records.count(("ERASURE_REQUESTED", entry.request_id)) == 1
+    assert records.count(("ERASURE_COMPLETED", entry.request_id)) == 1
+    assert main(["audit", "--verify", "--lake", settings.lake]) == 0
     app_hash = next(
         found
         for found in {line.get("uid") for line in erased.before_lines}

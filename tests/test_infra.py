@@ -194,3 +194,19 @@ def test_the_dashboard_policy_denies_every_layer_but_gold_and_the_price_list():
     deny = policy[: policy.index('Sid      = "NeverRestrictedFiles"')]
     assert 'Effect = "Deny"' in deny and "local.restricted_layers" in deny
     assert 'module.bucket["silver"]' in policy[policy.index("NeverRestrictedFiles") :]
+
+
+def test_every_function_that_writes_the_audit_log_gets_the_key_from_ssm():
+    """A function given the audit table appends to it, which needs the audit key; the
+    key comes from an SSM SecureString, never from a value in the repository."""
+    resources = declarations()["resource"]
+    writers = [
+        body["environment"][0]["variables"]
+        for name, body in resources.items()
+        if name.startswith("aws_lambda_function.")
+        and "SAGE_AUDIT_TABLE" in body.get("environment", [{}])[0].get("variables", {})
+    ]
+    assert len(writers) >= 3
+    for variables in writers:
+        assert variables["SAGE_AUDIT_KEY"] == "${local.audit_key}"
+    assert declarations()["locals"]["audit_key"] == "${data.aws_ssm_parameter.audit_key.value}"

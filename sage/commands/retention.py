@@ -187,7 +187,7 @@ def _apply(settings: Settings, lake, plan: RetentionPlan, warehouse) -> None:
         return
     try:
         log = AuditLog.from_env(lake)
-        log.head()  # the audit log answers before anything is deleted
+        log.check_writable()  # before anything is deleted
     except AuditError as exc:
         raise CommandError(f"{exc}; nothing was deleted", status=EXIT_USAGE) from None
     try:
