@@ -29,7 +29,7 @@ KIND_TITLES = {
 class Usage:
     """Where the turns came from and how many there are."""
 
-    source: str  # e.g. "innerverse_gold.cost_daily_by_model (local, /path/warehouse.duckdb)"
+    source: str  # e.g. "innerverse_private.model_usage_daily (local, /path/warehouse.duckdb)"
     turns: int
     first_day: date | None
     last_day: date | None

@@ -183,6 +183,19 @@ def test_the_partner_api_needs_a_partner_token_and_runs_the_partner_handler():
     assert "body" not in log_format["format"] and "Authorization" not in log_format["format"]
 
 
+def test_the_dashboard_policy_denies_every_layer_but_gold_and_the_price_list():
+    """The per-person tables (<schema>_private), Silver, Bronze and the lake are denied
+    to the dashboard and BI role outright, whatever else the role is granted."""
+    layers = set(declarations()["locals"]["dbt_layers"])
+    restricted = set(declarations()["locals"]["restricted_layers"])
+    assert "private" in restricted and layers - restricted == {"gold", "reference"}
+    text = (INFRA / "iam.tf").read_text()
+    policy = text[text.index('resource "aws_iam_policy" "dashboard_read"') :]
+    deny = policy[: policy.index('Sid      = "NeverRestrictedFiles"')]
+    assert 'Effect = "Deny"' in deny and "local.restricted_layers" in deny
+    assert 'module.bucket["silver"]' in policy[policy.index("NeverRestrictedFiles") :]
+
+
 def test_every_function_that_writes_the_audit_log_gets_the_key_from_ssm():
     """A function given the audit table appends to it, which needs the audit key; the
     key comes from an SSM SecureString, never from a value in the repository."""

@@ -103,7 +103,10 @@ def run(args: argparse.Namespace) -> int:
     say("outputs")
     say(f"  raw sample   {args.sample.absolute()}")
     say(f"  lake         {settings.lake}  (bronze/, quarantine/)")
-    say(f"  warehouse    {settings.warehouse}  (schemas {settings.schema}_bronze, _silver, _gold)")
+    say(
+        f"  warehouse    {settings.warehouse}  "
+        f"(schemas {settings.schema}_bronze, _silver, _private, _gold)"
+    )
     say("  docs         make docs")
     say("timings  " + "  ".join(f"{name} {seconds:.1f}s" for name, seconds in timings))
     return EXIT_OK

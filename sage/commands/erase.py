@@ -84,7 +84,9 @@ def describe(receipt: Receipt, location: str) -> str:
         f"  completed at            {receipt.completed_at or '-'}",
         "  removed",
     ]
-    for label, count in sorted(data["removed"]["silver_rows"].items()):
+    for label, count in sorted(
+        {**data["removed"]["silver_rows"], **data["removed"]["private_rows"]}.items()
+    ):
         lines.append(f"    {label:<34} {count:>8,} {'row' if count == 1 else 'rows'}")
     for label, count in sorted(data["removed"]["gold_rows"].items()):
         lines.append(f"    {label:<34} {count:>8,} {'row' if count == 1 else 'rows'}")
@@ -235,6 +237,7 @@ def _completed(receipt: Receipt) -> dict[str, object]:
     return {
         "request_id": receipt.request_id,
         "silver_rows": sum(data["silver_rows"].values()),
+        "private_rows": sum(data["private_rows"].values()),
         "gold_rows": sum(data["gold_rows"].values()),
         "bronze_lines": sum(data["bronze"].get("lines_removed", {}).values()),
     }

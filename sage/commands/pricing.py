@@ -303,11 +303,13 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def daily_usage(settings: Settings) -> list[DailyUsage]:
-    """Gold's token totals per UTC day and model: the same SQL on DuckDB and Athena."""
+    """Token totals per UTC day and model id as the app logged it (the restricted
+    ``private.model_usage_daily``: Gold closes model ids to the price list, and a model
+    missing from it must still be seen here): the same SQL on DuckDB and Athena."""
     sql = f"""
         select turn_date, model_id, turns, tokens_in, tokens_out, tokens_cache_read,
                tokens_cache_write
-        from {settings.relation("gold", "cost_daily_by_model")}
+        from {settings.relation("private", "model_usage_daily")}
     """
     with open_warehouse(settings) as warehouse:
         rows = warehouse.query(sql)
@@ -326,7 +328,7 @@ def daily_usage(settings: Settings) -> list[DailyUsage]:
 
 
 def _usage_source(settings: Settings) -> str:
-    relation = settings.relation("gold", "cost_daily_by_model")
+    relation = settings.relation("private", "model_usage_daily")
     if settings.target == "athena":
         return f"{relation} (Athena)"
     return f"{relation} ({_display(Path(settings.warehouse))})"
@@ -509,7 +511,7 @@ def warn_unpriced_turns(settings: Settings, dbt_result) -> None:
     sql = f"""
         select model_id, sum(unpriced_turns) as unpriced_turns,
                min(turn_date) as first_day, max(turn_date) as last_day
-        from {settings.relation("gold", "cost_daily_by_model")}
+        from {settings.relation("private", "model_usage_daily")}
         where unpriced_turns > 0
         group by 1
         order by 2 desc, 1
