@@ -17,8 +17,8 @@ Each returns what it did (the ingest counts, or the HTTP response), which
 Lambda logs; a record that fails validation is quarantined with its reason and
 never fails the batch. An event that is not what its trigger sends (a damaged
 subscription event, a notification without an object key) is quarantined whole
-like an unreadable file; only the lake being out of reach raises, so that
-Lambda retries.
+like an unreadable file; only an object store out of reach (or refusing) raises,
+so that Lambda retries the event.
 """
 
 from __future__ import annotations

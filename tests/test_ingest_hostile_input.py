@@ -175,13 +175,14 @@ def test_the_aws_documentations_sample_subscription_event_is_read(tmp_path, caps
     ("event", "expected"),
     [
         ({"awslogs": {"data": "not base64!"}}, "is not base64"),
+        ({"awslogs": {"data": "H4sI\u2028"}}, "is not base64"),
         ({"awslogs": {"data": base64.b64encode(b"not gzip").decode()}}, "corrupt gzip"),
         ({"awslogs": {"data": 5}}, "no awslogs.data"),
         ({"awslogs": "x"}, "no awslogs.data"),
         ({}, "not lambda_emf input"),
         ([1, 2], "not lambda_emf input"),
     ],
-    ids=["not-base64", "not-gzip", "not-text", "not-an-object", "empty", "a-list"],
+    ids=["not-base64", "not-ascii", "not-gzip", "not-text", "not-an-object", "empty", "a-list"],
 )
 def test_a_broken_subscription_event_is_quarantined_whole_by_the_handler(
     tmp_path, monkeypatch, event, expected

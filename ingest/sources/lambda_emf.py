@@ -24,7 +24,6 @@ the record with the precise rule.
 from __future__ import annotations
 
 import base64
-import binascii
 import itertools
 import re
 from collections.abc import Iterator
@@ -133,7 +132,7 @@ def _awslogs_payload(document: Document) -> bytes:
         )
     try:
         packed = base64.b64decode(data, validate=True)
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or text that is not ASCII
         raise FileRejected(UNREADABLE_FILE, f"{where}awslogs.data is not base64 ({exc})") from None
     return gunzip(packed, f"{where}awslogs.data")
 
@@ -198,7 +197,7 @@ def parse_log_event(
 
 # What the Lambda runtimes write before a line the function prints: Node.js
 # "<time>\t<request id>\t<LEVEL>\t", Python's logging "[<LEVEL>]\t<time>\t<request id>\t".
-LAMBDA_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z")
+LAMBDA_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z")
 NODE_LEVELS = frozenset({"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"})
 PYTHON_LEVELS = frozenset({"[DEBUG]", "[INFO]", "[WARNING]", "[ERROR]", "[CRITICAL]"})
 

@@ -327,13 +327,16 @@ def parse(data: bytes, context: IngestContext) -> Iterator[Landed | Rejected]:
             continue
         item = document.value
         try:
-            batch = batch_from_api_event(item) if is_api_event(item) else batch_from_payload(item)
-            if is_api_event(item) and batch.partner is None:
+            if not is_api_event(item):
+                batch = batch_from_payload(item)
+            elif authenticated_partner(item) is None:  # as the handler answers 401
                 raise RecordError(
                     NOT_AUTHENTICATED,
                     "requestContext.authorizer",
                     "request carries no partner_id claim from the API's authorizer",
                 )
+            else:
+                batch = batch_from_api_event(item)
         except RecordError as err:
             yield Rejected(where, err.reason, err.field, err.message, document.text)
             continue
