@@ -19,11 +19,12 @@ ifeq ($(SAGE_PEPPER),)
 export SAGE_DEMO := 1
 endif
 
-.PHONY: help setup demo test lint infra aws-cost docs bench clean browser trino trino-for-tests
+.PHONY: help setup demo test fuzz lint infra aws-cost docs bench clean browser trino trino-for-tests
 
 help:
 	@echo "make demo    generate a sample month, ingest it, build the warehouse, print the cost summary, build the dashboard"
 	@echo "make test    every check CI runs"
+	@echo "make fuzz    damaged input into every source and Lambda handler: CASES=N each (default 2000)"
 	@echo "make lint    ruff and sqlfluff"
 	@echo "make infra   parse infra/ and run checkov on it"
 	@echo "make aws-cost  monthly AWS cost at 1,000 daily users, from a sample (reports/aws-cost.md)"
@@ -98,6 +99,13 @@ test: setup browser $(CHECKOV_STAMP) trino-for-tests
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
+# The fuzz test `make test` runs a few hundred cases of, at length: CASES damaged inputs
+# per source and per Lambda handler, from the sequence SEED picks. Prints a summary of each.
+CASES ?= 2000
+SEED ?= 20260422
+fuzz: setup
+	SAGE_FUZZ_CASES=$(CASES) SAGE_FUZZ_SEED=$(SEED) $(BIN)/pytest tests/test_ingest_fuzz.py -q -s
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -117,4 +125,5 @@ docs: setup
 	@echo "open target/index.html, or serve it: $(BIN)/dbt docs serve --profiles-dir ."
 
 clean:
-	rm -rf sample lake site reports target logs warehouse.duckdb warehouse.duckdb.wal warehouse-trino
+	rm -rf sample lake lake.audit-head.json lake.audit-head.json.lock site reports target logs \
+		warehouse.duckdb warehouse.duckdb.wal warehouse-trino

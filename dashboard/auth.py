@@ -32,6 +32,10 @@ MIN_PASSWORD_LENGTH = 12
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 SCRYPT_MAXMEM = 64 * 1024 * 1024
 KEY_BYTES = 32
+# Password checks running at once, over all addresses: each holds up to
+# SCRYPT_MAXMEM, so this bounds the memory a burst of guesses can take. More
+# arrive at once only in an attack; they are refused rather than queued.
+CONCURRENT_CHECKS = 4
 
 
 class AuthConfigError(ValueError):
@@ -165,41 +169,50 @@ class Credentials:
 
 
 class FailureBrake:
-    """At most ``limit`` failed sign-ins per address in ``window`` seconds."""
+    """At most ``limit`` wrong passwords per address in ``window`` seconds.
+
+    An attempt is counted before its password is checked, and stays counted as a
+    failure unless it succeeds: a burst of guesses sent at once gets no more
+    checks than the limit, however many arrive before the first check ends.
+    """
 
     def __init__(self, limit: int = 10, window: float = 300.0, max_addresses: int = 10_000):
         self.limit = limit
         self.window = window
         self.max_addresses = max_addresses
-        self._failures: dict[str, deque[float]] = {}
+        self._attempts: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def _recent(self, address: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(address, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
+        attempts = self._attempts.setdefault(address, deque())
+        while attempts and attempts[0] <= now - self.window:
+            attempts.popleft()
+        return attempts
 
-    def blocked_for(self, address: str) -> float:
-        """Seconds until the address may try again; 0 when it may now."""
+    def reserve(self, address: str) -> float:
+        """Count one attempt for ``address``; returns 0 when it is counted, else the
+        seconds until the address may try again (and nothing is counted)."""
         now = time.monotonic()
         with self._lock:
-            failures = self._recent(address, now)
-            if len(failures) < self.limit:
-                return 0.0
-            return max(failures[0] + self.window - now, 1.0)
-
-    def failed(self, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if address not in self._failures and len(self._failures) >= self.max_addresses:
-                # forget the address with the oldest latest failure
+            if address not in self._attempts and len(self._attempts) >= self.max_addresses:
+                # forget the address whose latest attempt is the oldest
                 oldest = min(
-                    self._failures, key=lambda a: self._failures[a][-1] if self._failures[a] else 0
+                    self._attempts, key=lambda a: self._attempts[a][-1] if self._attempts[a] else 0
                 )
-                del self._failures[oldest]
-            self._recent(address, now).append(now)
+                del self._attempts[oldest]
+            attempts = self._recent(address, now)
+            if len(attempts) >= self.limit:
+                return max(attempts[0] + self.window - now, 1.0)
+            attempts.append(now)
+            return 0.0
+
+    def cancel(self, address: str) -> None:
+        """Uncount an attempt whose password was never checked."""
+        with self._lock:
+            attempts = self._attempts.get(address)
+            if attempts:
+                attempts.pop()
 
     def succeeded(self, address: str) -> None:
         with self._lock:
-            self._failures.pop(address, None)
+            self._attempts.pop(address, None)

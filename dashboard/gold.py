@@ -15,18 +15,7 @@ from typing import Any
 from sage.config import Settings
 from sage.warehouse import Warehouse, WarehouseError, open_warehouse
 
-# Per-user cost bins for the distribution (USD, lower bounds). Per-user cost is
-# heavy-tailed, so the bins widen as they go: each row of the chart is readable.
-COST_BIN_EDGES = [0, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100]
-
 COST_WINDOW = "last 30 days"
-
-
-def _cost_bin_expression(column: str) -> str:
-    branches = " ".join(
-        f"when {column} < {upper} then {index}" for index, upper in enumerate(COST_BIN_EDGES[1:])
-    )
-    return f"case {branches} else {len(COST_BIN_EDGES) - 1} end"
 
 
 # name -> (Gold model, SQL with {relation} for the table). The model names are
@@ -37,14 +26,17 @@ QUERIES: dict[str, tuple[str, str]] = {
         "select window_name, window_start_date, window_end_date, users, conversations, turns, "
         "unpriced_turns, total_cost_usd, avg_cost_per_user_usd, avg_cost_ci_low_usd, "
         "avg_cost_ci_high_usd, avg_cost_ci_method, max_cost_per_user_usd, "
-        "p50_cost_per_user_usd, p90_cost_per_user_usd, p99_cost_per_user_usd, "
+        "p50_cost_per_user_usd, p90_cost_per_user_usd, p99_cost_per_user_usd, is_suppressed, "
         "period_start_at, period_end_at "
         "from {relation} order by window_start_date, window_name",
     ),
+    # Gold holds no row per person: the bins are counted in the restricted layer and
+    # published with every bin of at least 50 people (or hidden).
     "cost_distribution": (
-        "gold_user_cost",
-        f"select {_cost_bin_expression('cost_usd')} as bin, count(*) as users "
-        f"from {{relation}} where window_name = '{COST_WINDOW}' group by 1 order by 1",
+        "gold_cost_distribution",
+        "select bin_index, cost_from_usd, cost_to_usd, users, share_of_users, window_users, "
+        "is_suppressed, suppression_reason "
+        f"from {{relation}} where window_name = '{COST_WINDOW}' order by bin_index",
     ),
     "cost_daily_by_model": (
         "gold_cost_daily_by_model",

@@ -16,7 +16,7 @@ from typing import Any
 
 from dashboard import charts
 from dashboard import formatting as fmt
-from dashboard.gold import COST_BIN_EDGES, COST_WINDOW, Gold, Table, latest
+from dashboard.gold import COST_WINDOW, Gold, Table, latest
 from dashboard.html import Html, figure, hidden_cell, join, notice, table, tag
 from dashboard.layout import page
 
@@ -226,6 +226,15 @@ def cost_panel(gold: Gold) -> Html:
             class_="note",
         ),
     ]
+    if summary.get("is_suppressed"):
+        body.append(
+            notice(
+                "suppressed",
+                f"Average, percentiles and maximum per person are hidden: fewer than {MIN_COHORT} "
+                "people used the app in these 30 days, and over so few they would come close to "
+                "describing one of them.",
+            )
+        )
     unpriced = summary["unpriced_turns"] or 0
     if unpriced:
         body.append(
@@ -252,12 +261,11 @@ def cost_panel(gold: Gold) -> Html:
     )
 
 
-def _bin_label(index: int) -> str:
-    low = COST_BIN_EDGES[index]
-    if index == len(COST_BIN_EDGES) - 1:
+def _bin_label(row: dict[str, Any]) -> str:
+    low = fmt.number(row["cost_from_usd"]) or 0.0
+    if row["cost_to_usd"] is None:
         return f"{fmt.usd(low)} or more"
-    high = COST_BIN_EDGES[index + 1]
-    return f"{fmt.usd(low)} to {fmt.usd(high)}"
+    return f"{fmt.usd(low)} to {fmt.usd(fmt.number(row['cost_to_usd']))}"
 
 
 def cost_distribution(gold: Gold, users: int) -> Html:
@@ -265,16 +273,25 @@ def cost_distribution(gold: Gold, users: int) -> Html:
     problem = table_problem(distribution, "Cost distribution")
     if problem:
         return problem
-    by_bin = {int(row["bin"]): row["users"] for row in distribution.rows}
-    last = max(by_bin)
-    total = sum(by_bin.values()) or 1
+    rows = distribution.rows
+    if all(row["is_suppressed"] for row in rows):
+        return notice(
+            "suppressed",
+            f"Cost distribution: every range is hidden: fewer than {MIN_COHORT} people in the "
+            "last 30 days, or each range would describe fewer.",
+        )
+    total = next((row["window_users"] for row in rows if row["window_users"]), None) or users
     estimates = [
         charts.Estimate(
-            _bin_label(index),
-            float(by_bin.get(index, 0)),
-            detail=f"{fmt.percent(by_bin.get(index, 0) / total)} of people",
+            _bin_label(row), None, hidden_reason=hidden_reason(row["suppression_reason"])
         )
-        for index in range(last + 1)
+        if row["is_suppressed"]
+        else charts.Estimate(
+            _bin_label(row),
+            float(row["users"]),
+            detail=f"{fmt.percent(row['share_of_users'])} of people",
+        )
+        for row in rows
     ]
     chart = charts.estimate_bars(
         "cost-distribution",
@@ -286,7 +303,9 @@ def cost_distribution(gold: Gold, users: int) -> Html:
     return figure(
         chart,
         f"Each bar counts the people whose total cost over the 30 days fell in that range; "
-        f"{people_word(users)} in all.",
+        f"{people_word(total)} in all. The cheapest and the costliest ranges are merged until "
+        f"each end holds at least {MIN_COHORT} people, and a range of fewer is hidden, so no "
+        "bar points at a few people.",
     )
 
 

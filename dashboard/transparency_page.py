@@ -172,6 +172,15 @@ HMAC-SHA256). Without that key, which never leaves our systems, the statistics c
 back to your account.</li>
 <li>A crisis flag is only ever counted. The figures on this page are counts of people and
 messages; none of them is linked to a person.</li>
+<li>The tables our statistics are published from hold totals over many people only: no row
+about one person and no pseudonym. The working tables that do have a row per person (what each
+account cost, which days it was used) are kept apart, readable only by the system that builds
+the statistics, deleted after two years and at once when you ask us to erase your data.</li>
+<li>Anything your app or browser sends that could carry a name (the address of a page, the name
+of a browser or device, a link you came from) is published only as one of a fixed list of values,
+or a value that at least 50 people share; anything else is counted as <em>other</em>. Parts of a
+page address that look like an id, an email address or a number are removed before anything is
+stored.</li>
 <li>We never publish a number about fewer than 50 people. Such a number is shown as
 <em>hidden</em>, and when hiding one number would let someone work it out from a total, we hide
 another one too.</li>

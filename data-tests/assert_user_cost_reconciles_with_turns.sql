@@ -1,6 +1,9 @@
 -- Over all time, the sum of per-user cost, the summary's total, the daily-by-model
 -- total and the user-day total all equal the sum of turn costs in Silver, to the
--- last decimal. Returns a row when not.
+-- last decimal. Returns a row when not. In the `person_level` group: it reads the
+-- restricted per-person tables.
+
+{{ config(group='person_level') }}
 
 with
 
@@ -14,7 +17,7 @@ turn_total as (
 user_total as (
 
     select coalesce(sum(cost_usd), 0) as cost_usd, coalesce(sum(turns), 0) as turns
-    from {{ ref('gold_user_cost') }}
+    from {{ ref('private_user_cost') }}
     where window_name = 'all time'
 
 ),
@@ -30,7 +33,7 @@ summary_total as (
 user_day_total as (
 
     select coalesce(sum(cost_usd), 0) as cost_usd, coalesce(sum(turns), 0) as turns
-    from {{ ref('gold_user_daily_activity') }}
+    from {{ ref('private_user_daily_activity') }}
 
 ),
 

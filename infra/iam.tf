@@ -249,13 +249,34 @@ resource "aws_iam_policy" "dbt_build" {
   })
 }
 
-# The SAGE dashboard and BI: query Gold, nothing else.
+# The SAGE dashboard and BI: query Gold, nothing else. Gold holds aggregates
+# only (no row per person, no pseudonym, client-controlled values closed to
+# declared vocabularies); the per-person tables are in <schema>_private, which
+# this policy denies outright, as it denies Bronze, Silver and the lake, so no
+# other grant to the same role can open them.
 resource "aws_iam_policy" "dashboard_read" {
   name        = "${var.name}-dashboard-read-gold"
-  description = "Query the Gold tables through the analytics workgroup; no access to Bronze or Silver."
+  description = "Query the Gold aggregates through the analytics workgroup; denied Bronze, Silver, the per-person private tables and the lake."
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
+      {
+        Sid    = "NeverRowsPerPerson"
+        Effect = "Deny"
+        Action = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"]
+        Resource = flatten([
+          for layer in local.restricted_layers : [
+            "arn:${local.partition}:glue:${var.region}:${local.account_id}:database/${local.glue_databases[layer]}",
+            "arn:${local.partition}:glue:${var.region}:${local.account_id}:table/${local.glue_databases[layer]}/*",
+          ]
+        ])
+      },
+      {
+        Sid      = "NeverRestrictedFiles"
+        Effect   = "Deny"
+        Action   = ["s3:GetObject", "s3:ListBucket"]
+        Resource = flatten([for bucket in [module.bucket["silver"], module.bucket["lake"], module.bucket["raw"]] : [bucket.arn, "${bucket.arn}/*"]])
+      },
       {
         Effect   = "Allow"
         Action   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:GetWorkGroup"]

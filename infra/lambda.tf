@@ -52,6 +52,7 @@ resource "aws_lambda_function" "ingest_raw" {
       SAGE_LAKE        = local.lake_url
       SAGE_SOURCE      = each.key
       SAGE_AUDIT_TABLE = aws_dynamodb_table.telemetry_audit.name
+      SAGE_AUDIT_KEY   = local.audit_key
     }
   }
 
@@ -114,6 +115,7 @@ resource "aws_lambda_function" "ingest_turn_logs_direct" {
     variables = {
       SAGE_LAKE        = local.lake_url
       SAGE_AUDIT_TABLE = aws_dynamodb_table.telemetry_audit.name
+      SAGE_AUDIT_KEY   = local.audit_key
     }
   }
 

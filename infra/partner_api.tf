@@ -42,6 +42,7 @@ resource "aws_lambda_function" "partner_ingest" {
     variables = {
       SAGE_LAKE        = local.lake_url
       SAGE_AUDIT_TABLE = aws_dynamodb_table.telemetry_audit.name
+      SAGE_AUDIT_KEY   = local.audit_key
     }
   }
 

@@ -19,6 +19,7 @@ from urllib.parse import unquote
 from ua_parser import (
     BasicResolver,
     BestAvailableResolver,
+    Device,
     Domain,
     load_builtins,
     load_lazy_builtins,
@@ -26,17 +27,63 @@ from ua_parser import (
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
-# Self-declared automation the ua-parser device rules do not all call "Spider".
-BOT_PATTERN = re.compile(
-    r"bot\b|crawl|spider|slurp|curl/|wget/|python-requests|python-urllib|go-http-client|"
-    r"headlesschrome|phantomjs|okhttp|java/|libwww|httpclient|monitor|uptime|scanner",
+# What ua-parser answers, used first: its device family "Spider" for bots; its
+# device brand and model for tablets ("Generic_Android_Tablet", a "Tablet" model);
+# its OS family for phones and desktops. The lists below cover only what it does
+# not, each case named in tests/test_enrich.py.
+
+# Tools that ua-parser names (user-agent family) but does not call a Spider.
+AUTOMATION_FAMILIES = frozenset(
+    {
+        "curl",
+        "Wget",
+        "Python Requests",
+        "Python aiohttp",
+        "Go-http-client",
+        "Apache-HttpClient",
+        "HeadlessChrome",
+        "PhantomJS",
+        "HTTPie",
+        "libwww-perl",
+        "axios",
+        "PostmanRuntime",
+    }
+)
+# Tools ua-parser does not know at all (no family, no OS, no device): matched on
+# the header only then, so nothing in a browser's or a device's agent (a CUBOT
+# phone, a J2ME browser's "java/") makes a bot.
+UNKNOWN_TOOLS = re.compile(
+    r"^(node-fetch|undici|python-httpx|java-http-client|ruby|faraday|deno|bun)\b|"
+    r"synthetics|uptime|monitor|scanner",
     re.IGNORECASE,
 )
-TABLET_DEVICES = re.compile(
-    r"ipad|tablet|kindle|silk|playbook|nexus (7|9|10)|sm-t\d|tab", re.IGNORECASE
+# The HTTP client of Android apps: its bare agent is app traffic, from a phone.
+APP_CLIENT_FAMILIES = frozenset({"okhttp"})
+# Tablets ua-parser names by brand and model without saying "tablet": Samsung's
+# SM-T/SM-P/SM-X and GT-P, Lenovo's TB-, Nexus 7/9/10, Kindles, iPads, "... Pad".
+TABLET_MODELS = re.compile(
+    r"^(ipad|kindle)|\bpad\b|matepad|mediapad|^(sm-[tpx]|gt-p)\d|^tb-|^nexus (7|9|10)\b",
+    re.IGNORECASE,
 )
-MOBILE_OS = frozenset({"iOS", "Android", "Windows Phone", "BlackBerry OS", "KaiOS", "HarmonyOS"})
-DESKTOP_OS = frozenset({"Windows", "Mac OS X", "Linux", "Ubuntu", "Chrome OS", "Fedora", "FreeBSD"})
+TABLET_BRANDS = frozenset({"Generic_Android_Tablet"})
+# J2ME feature phones: ua-parser names the phone but no OS.
+FEATURE_PHONE = re.compile(r"\b(MIDP|CLDC|J2ME)\b")
+MOBILE_OS = frozenset(
+    {
+        "iOS",
+        "Android",
+        "Windows Phone",
+        "BlackBerry OS",
+        "KaiOS",
+        "HarmonyOS",
+        "Symbian OS",
+        "Nokia Series 40",
+        "Firefox OS",
+    }
+)
+DESKTOP_OS = frozenset(
+    {"Windows", "Mac OS X", "Linux", "Ubuntu", "Chrome OS", "Fedora", "FreeBSD", "Debian"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,19 +126,39 @@ class UserAgentClassifier:
         result = self._resolve(agent, Domain.ALL).complete()
         browser = result.user_agent.family if result.user_agent else "Other"
         os_family = result.os.family if result.os else "Other"
-        device = result.device.family if result.device else "Other"
-        is_bot = device == "Spider" or bool(BOT_PATTERN.search(agent))
-        if is_bot:
-            device_class = "bot"
-        elif TABLET_DEVICES.search(device) or (os_family == "Android" and "Mobile" not in agent):
-            device_class = "tablet"
-        elif os_family in MOBILE_OS or "Mobile" in agent:
-            device_class = "mobile"
-        elif os_family in DESKTOP_OS:
-            device_class = "desktop"
-        else:
-            device_class = "other"
+        device = result.device
+        is_bot = _is_bot(agent, browser, os_family, device)
+        device_class = "bot" if is_bot else _device_class(agent, browser, os_family, device)
         return UserAgentClass(agent, browser, os_family, device_class, is_bot)
+
+
+def _is_bot(agent: str, browser: str, os_family: str, device: Device | None) -> bool:
+    if device is not None and device.family == "Spider":
+        return True
+    if browser in AUTOMATION_FAMILIES:
+        return True
+    unknown = browser == "Other" and os_family == "Other" and device is None
+    return unknown and bool(UNKNOWN_TOOLS.search(agent))
+
+
+def _device_class(agent: str, browser: str, os_family: str, device: Device | None) -> str:
+    model = (device.model or "") if device is not None else ""
+    if device is not None and (
+        device.brand in TABLET_BRANDS
+        or model == "Tablet"
+        or TABLET_MODELS.search(model)
+        or TABLET_MODELS.search(device.family)
+    ):
+        return "tablet"
+    if os_family in MOBILE_OS:
+        return "mobile"
+    if os_family in DESKTOP_OS or (device is not None and device.family == "Mac"):
+        return "desktop"
+    if model in ("Smartphone", "Feature Phone") or FEATURE_PHONE.search(agent):
+        return "mobile"
+    if browser in APP_CLIENT_FAMILIES:
+        return "mobile"
+    return "other"
 
 
 @functools.cache

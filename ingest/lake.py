@@ -100,8 +100,8 @@ class LocalLake:
     def list(self, prefix: str = "") -> Iterator[LakeObject]:
         base = self.root / prefix
         start = base if base.is_dir() else base.parent
-        if not start.exists():
-            return
+        if not start.exists() or not start.is_relative_to(self.root):
+            return  # an empty lake, not even created yet: nothing to list
         for dirpath, dirnames, filenames in os.walk(start):
             dirnames.sort()
             for name in sorted(filenames):

@@ -5,15 +5,18 @@ Accounting rule: every record read ends in exactly one of
 already landed in this run: its event is in Bronze once) or ``quarantined``
 (written to quarantine with its reason). A file that cannot be read at all is
 copied whole to quarantine with the reason, and nothing of it reaches Bronze.
+So after a run, Bronze holds ``landed`` lines and quarantine
+``quarantined + files rejected`` lines more than before.
 
-Output names are derived from the input's bytes, so ingesting the same file
-twice rewrites the same objects instead of adding new ones.
+Bronze object names derive from the input's bytes, quarantine object names from
+its bytes and its name: ingesting the same file twice rewrites the same objects
+instead of adding new ones, and the same bytes under two names keep both
+names' rejected records.
 """
 
 from __future__ import annotations
 
 import hashlib
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +27,9 @@ import orjson
 from isal import igzip
 
 from ingest.lake import Lake
+from ingest.limits import MAX_FILE_BYTES, gunzip
 from ingest.records import (
+    TOO_LARGE,
     UNREADABLE_FILE,
     FileRejected,
     IngestContext,
@@ -42,6 +47,7 @@ class FileProblem:
     file: str
     reason: str
     message: str
+    copied: bool = True  # whether its bytes are in quarantine (they are, if they could be read)
 
 
 @dataclass
@@ -90,18 +96,14 @@ class IngestReport:
 
 
 def decompress(data: bytes, name: str) -> bytes:
-    """The bytes of an input file, gunzipped if needed; FileRejected if unreadable.
-
-    Multi-member gzip (what Firehose and ``cat a.gz b.gz`` produce) is one stream.
-    UTF-8 is checked per record by the parsers, so one bad byte costs one record.
+    """The bytes of an input file, gunzipped if needed; FileRejected if unreadable
+    or over ``MAX_FILE_BYTES``. UTF-8 is checked per record by the parsers, so one
+    bad byte costs one record.
     """
     if data[:2] == GZIP_MAGIC:
-        try:
-            data = igzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise FileRejected(
-                UNREADABLE_FILE, f"{name}: truncated or corrupt gzip file ({exc})"
-            ) from None
+        data = gunzip(data, name)
+    elif len(data) > MAX_FILE_BYTES:
+        raise FileRejected(TOO_LARGE, f"{name}: over the limit of {MAX_FILE_BYTES:,} bytes")
     if not data.strip():
         raise FileRejected(UNREADABLE_FILE, f"{name}: file is empty, no records to read")
     return data
@@ -166,17 +168,30 @@ class Ingestor:
                 raise FileRejected(
                     UNREADABLE_FILE, f"{name}: not {self.source.name} input: {wrong}"
                 )
+            landing = Landing(self.source.name, self._seen)
+            try:
+                if self.source.land is not None and not self.reference:
+                    self.source.land(content, self.context, landing)
+                else:
+                    for item in self.source.parse(content, self.context):
+                        landing.add(item)
+            except FileRejected:
+                # Found unreadable while being parsed: nothing of it lands, so none
+                # of its records may count as landed in the run either.
+                self._seen.difference_update(landing.added)
+                raise
         except FileRejected as problem:
+            if not problem.message.startswith(name):
+                problem = FileRejected(problem.reason, f"{name}: {problem.message}")
             self._quarantine_file(data, name, digest, problem)
             return
-
-        landing = Landing(self.source.name, self._seen)
-        if self.source.land is not None and not self.reference:
-            self.source.land(content, self.context, landing)
-        else:
-            for item in self.source.parse(content, self.context):
-                landing.add(item)
         self._write(landing, name, digest)
+
+    def reject_file(self, data: bytes, name: str, problem: FileRejected) -> None:
+        """Count a file (or an event standing for one) that cannot be read at all,
+        and quarantine it whole."""
+        self.report.files_read += 1
+        self._quarantine_file(data, name, hashlib.sha256(data).hexdigest()[:20], problem)
 
     def ingest_items(self, items: Iterable[Landed | Rejected], name: str, digest: str) -> None:
         """Land parsed items; ``name`` and ``digest`` identify where they came from."""
@@ -186,6 +201,8 @@ class Ingestor:
         self._write(landing, name, digest)
 
     def _write(self, landing: Landing, name: str, digest: str) -> None:
+        """Write one file's landing: Bronze objects named by the content's digest,
+        its quarantine object by the digest of its name and content."""
         report = self.report
         report.records_read += landing.read
         report.duplicates += landing.duplicates
@@ -205,7 +222,7 @@ class Ingestor:
                 violation = self.source.violations and self.source.violations(item, self.context)
                 if violation:
                     report.scrub_violations[violation] += 1
-            key = self._quarantine_prefix(digest) + ".ndjson.gz"
+            key = self._quarantine_prefix(name, digest) + ".ndjson.gz"
             self.lake.write_bytes(key, gzip_lines(quarantine))
 
     def record_violations(self) -> int:
@@ -232,10 +249,19 @@ class Ingestor:
         return len(self.report.scrub_violations)
 
     def ingest_file(self, path: Path) -> None:
-        self.ingest_bytes(path.read_bytes(), str(path))
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.report.files_read += 1
+            problem = FileRejected(UNREADABLE_FILE, f"{path}: cannot be read ({exc.strerror})")
+            self._quarantine_file(None, str(path), "", problem)
+            return
+        self.ingest_bytes(data, str(path))
 
-    def _quarantine_prefix(self, digest: str) -> str:
-        return f"quarantine/{self.source.name}/dt={self.received_date}/{digest}"
+    def _quarantine_prefix(self, name: str, digest: str) -> str:
+        # The same bytes under two names are two files, each with its own records.
+        named = hashlib.sha256(f"{name}\0{digest}".encode("utf-8", "replace")).hexdigest()[:20]
+        return f"quarantine/{self.source.name}/dt={self.received_date}/{named}"
 
     def _quarantine_line(self, item: Rejected, file: str) -> bytes:
         return orjson.dumps(
@@ -251,16 +277,37 @@ class Ingestor:
             }
         )
 
-    def _quarantine_file(self, data: bytes, name: str, digest: str, problem: FileRejected) -> None:
-        prefix = self._quarantine_prefix(digest)
-        copy_key = f"{prefix}.file-{PurePosixPath(name).name}"
-        self.lake.write_bytes(copy_key, data)
+    def _quarantine_file(
+        self, data: bytes | None, name: str, digest: str, problem: FileRejected
+    ) -> None:
+        """The file copied whole (when it could be read at all) and one quarantine
+        record naming the copy."""
+        prefix = self._quarantine_prefix(name, digest)
+        copy = ""
+        if data is not None:
+            copy_key = f"{prefix}.file-{_short_name(name)}"
+            self.lake.write_bytes(copy_key, data)
+            copy = self.lake.uri(copy_key)
         line = self._quarantine_line(
-            Rejected("whole file", problem.reason, None, problem.message, self.lake.uri(copy_key)),
-            name,
+            Rejected("whole file", problem.reason, None, problem.message, copy), name
         )
         self.lake.write_bytes(f"{prefix}.ndjson.gz", gzip_lines([line]))
-        self.report.rejected_files.append(FileProblem(name, problem.reason, problem.message))
+        self.report.rejected_files.append(
+            FileProblem(name, problem.reason, problem.message, copied=data is not None)
+        )
+
+
+# Object names are at most 255 bytes on local disks; the copy's name keeps the end
+# of the file's own name, which usually says the most (a date, a part number).
+MAX_NAME_BYTES = 100
+
+
+def _short_name(name: str) -> str:
+    base = PurePosixPath(name.replace("\\", "/")).name or "file"
+    encoded = base.encode("utf-8", "replace")
+    if len(encoded) <= MAX_NAME_BYTES:
+        return base
+    return encoded[-MAX_NAME_BYTES:].decode("utf-8", "ignore")
 
 
 def ingest_paths(

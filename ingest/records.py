@@ -18,7 +18,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -35,10 +35,15 @@ INVALID_FORMAT = "invalid_format"
 UNKNOWN_FIELD = "unknown_field"
 NOT_A_RECORD = "not_a_record"
 UNREADABLE_FILE = "unreadable_file"
+TOO_LARGE = "too_large"  # a file or record over its limit (ingest.limits)
+TOO_DEEP = "too_deep"  # JSON nested deeper than the limit
 
 
 class FileRejected(Exception):
-    """The file as a whole cannot be read (corrupt gzip, empty, wrong source)."""
+    """The file as a whole cannot be read (corrupt gzip, empty, wrong source, a
+    JSON document that does not parse, over the size limit). A parser may raise
+    it too, before or while it yields items: then nothing of the file lands and
+    the file is quarantined whole."""
 
     def __init__(self, reason: str, message: str):
         super().__init__(message)
@@ -72,11 +77,14 @@ class Landing:
     hour) object, in the order the records were read.
     """
 
-    __slots__ = ("duplicates", "read", "rejected", "rows", "seen", "table", "unknown_fields")
+    __slots__ = (
+        "added", "duplicates", "read", "rejected", "rows", "seen", "table", "unknown_fields",
+    )  # fmt: skip
 
     def __init__(self, table: str, seen: set[str]):
         self.table = table  # the Bronze table of items that do not name one
         self.seen = seen  # event ids landed earlier in the run, shared by its landings
+        self.added: list[str] = []  # the event ids this landing added to ``seen``
         self.rows: dict[tuple[str, str, str], list[bytes]] = {}  # (table, dt, hour) -> lines
         self.rejected: list[Rejected] = []
         self.read = 0
@@ -99,6 +107,7 @@ class Landing:
                 self.duplicates += 1
                 return
             self.seen.add(event_id)
+            self.added.append(event_id)
             self.unknown_fields.update(item.unknown_fields)
             rows = self.rows_for(item.table or self.table, item.partition)
             rows.append(orjson.dumps(item.event))
@@ -118,6 +127,7 @@ class Landing:
         ):
             # The usual case: all in one hour, none a duplicate. They land in one go.
             self.seen.update(keys)
+            self.added.extend(keys)
             self.rows_for(table, partitions[0]).extend(lines)
             return len(lines)
         current_partition, rows = None, []
@@ -127,6 +137,7 @@ class Landing:
                 self.duplicates += 1
                 continue
             self.seen.add(key)
+            self.added.append(key)
             if partition != current_partition:
                 rows, current_partition = self.rows_for(table, partition), partition
             rows.append(line)
@@ -272,4 +283,4 @@ class IngestContext:
     @property
     def latest_event_micros(self) -> int:
         """Events more than a day in the future are clock errors."""
-        return int((self.now.timestamp() + 86_400) * 1_000_000)
+        return (self.now - _EPOCH) // timedelta(microseconds=1) + 86_400_000_000

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingest.records import (
@@ -140,28 +140,68 @@ def sha256_id(record: dict[str, Any], name: str, *, optional: bool = False) -> s
     )
 
 
-def epoch_millis(value: Any, name: str, *, now: datetime) -> datetime:
-    """A UTC instant from epoch milliseconds, inside a plausible window."""
+# Epoch timestamps arrive in seconds, milliseconds, microseconds or nanoseconds
+# (DynamoDB streams count seconds, or microseconds when they go through Kinesis;
+# EMF counts milliseconds). The unit is read from the magnitude: from 1973 to 5138,
+# each unit's numbers lie in their own thousandfold band, and every event this
+# warehouse accepts lies in that span.
+_UNITS = ((1e11, 1_000_000), (1e14, 1_000), (1e17, 1), (1e20, None))  # (below, µs per unit)
+
+
+def epoch_micros(value: Any, name: str, *, now: datetime) -> int:
+    """Microseconds since the epoch from an epoch number in any of the four units,
+    inside the accepted window (``check_event_micros``)."""
     if value is None:
         raise RecordError(MISSING_FIELD, name, f"required field {name!r} is missing")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise RecordError(INVALID_TYPE, name, f"field {name!r} must be epoch milliseconds")
-    moment = datetime.fromtimestamp(value / 1000, tz=UTC)
-    check_event_time(moment, name, now=now)
-    return moment
+        raise RecordError(INVALID_TYPE, name, f"field {name!r} must be an epoch time (a number)")
+    unit = next((scale for below, scale in _UNITS if abs(value) < below), 0)
+    if unit == 0:
+        raise RecordError(OUT_OF_RANGE, name, f"field {name!r} is {value}, not an epoch time")
+    if unit is None:  # nanoseconds
+        micros = value // 1000 if isinstance(value, int) else round(value / 1000)
+    else:
+        micros = value * unit if isinstance(value, int) else round(value * unit)
+    check_event_micros(micros, name, now=now)
+    return micros
+
+
+def check_event_micros(micros: int, name: str, *, now: datetime) -> None:
+    """Events outside 2020-01-01 .. now + 1 day are clock or parsing errors."""
+    latest = (now - _EPOCH) // _MICROSECOND + 86_400_000_000  # IngestContext.latest_event_micros
+    if not EARLIEST_EVENT_MICROS <= micros <= latest:
+        raise RecordError(OUT_OF_RANGE, name, f"field {name!r} is {_describe(micros)}, {_WINDOW}")
 
 
 def check_event_time(moment: datetime, name: str, *, now: datetime) -> None:
-    if moment < EARLIEST_EVENT or (moment - now).total_seconds() > 86_400:
-        raise RecordError(
-            OUT_OF_RANGE,
-            name,
-            f"field {name!r} is {moment:%Y-%m-%d %H:%M:%S}Z, outside 2020-01-01 .. now + 1 day",
-        )
+    check_event_micros(instant_micros(moment, name), name, now=now)
 
 
-def iso_instant(record: dict[str, Any], name: str, *, now: datetime) -> datetime:
-    """An ISO-8601 time with a zone (``2026-04-21T10:00:03.120Z``) as a UTC instant."""
+def instant_micros(moment: datetime, name: str) -> int:
+    """Microseconds since the epoch of an aware datetime, even one that lies where
+    converting it to UTC would overflow (``0001-01-01T00:00:00+01:00``): then it is
+    out of range."""
+    try:
+        return (moment - _EPOCH) // _MICROSECOND
+    except OverflowError:
+        raise RecordError(OUT_OF_RANGE, name, f"field {name!r} is {_WINDOW}") from None
+
+
+def _describe(micros: int) -> str:
+    try:
+        return f"{_EPOCH + micros * _MICROSECOND:%Y-%m-%d %H:%M:%S}Z"
+    except OverflowError:
+        return "beyond the calendar"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_WINDOW = "outside 2020-01-01 .. now + 1 day"
+
+
+def iso_instant(record: dict[str, Any], name: str, *, now: datetime) -> int:
+    """An ISO-8601 time with a zone (``2026-04-21T10:00:03.120Z``) as microseconds
+    since the epoch, inside the accepted window."""
     value = text(record, name, max_length=40)
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))  # type: ignore[union-attr]
@@ -169,6 +209,6 @@ def iso_instant(record: dict[str, Any], name: str, *, now: datetime) -> datetime
         raise RecordError(INVALID_FORMAT, name, f"field {name!r} is not an ISO-8601 time") from None
     if moment.tzinfo is None:
         raise RecordError(INVALID_FORMAT, name, f"field {name!r} has no time zone (use Z for UTC)")
-    moment = moment.astimezone(UTC)
-    check_event_time(moment, name, now=now)
-    return moment
+    micros = instant_micros(moment, name)
+    check_event_micros(micros, name, now=now)
+    return micros

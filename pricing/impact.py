@@ -1,8 +1,8 @@
 """What a price list does to the cost of turns, from daily token totals.
 
 Validity periods start and end at UTC midnights, so every turn of a model on one
-UTC day is priced by the same row, and a day's token totals (Gold's
-``cost_daily_by_model``) priced at that row give exactly the sum of the day's
+UTC day is priced by the same row, and a day's token totals (the restricted
+``private.model_usage_daily``) priced at that row give exactly the sum of the day's
 turn costs. All arithmetic is :class:`~decimal.Decimal`, with enough precision
 that nothing is rounded.
 """
@@ -23,7 +23,7 @@ PRECISION = 60
 
 @dataclass(frozen=True)
 class DailyUsage:
-    """One UTC day of one model's turns, as Gold's ``cost_daily_by_model`` holds it."""
+    """One UTC day of one model's turns, as ``private.model_usage_daily`` holds them."""
 
     turn_date: date
     model_id: str

@@ -260,34 +260,11 @@ def _typed_row(
         text = values[name].strip()
         if not text:
             continue
-        if not PLAIN_DECIMAL.fullmatch(text):
-            problem(
-                RATE_IS_A_NUMBER,
-                name,
-                f"{text!r} is not a number; write USD per million tokens as a plain decimal, "
-                "e.g. 3.000000",
-            )
-            continue
-        try:
-            rate = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-            problem(RATE_IS_A_NUMBER, name, f"{text!r} is not a number")
-            continue
-        if rate < 0:
-            problem(RATE_NOT_NEGATIVE, name, f"{text} is negative; a rate is 0 or more USD")
-            continue
-        scale = -int(rate.as_tuple().exponent)
-        integer_digits = len(text.split(".")[0].lstrip("-").lstrip("0"))
-        if scale > RATE_SCALE or integer_digits > RATE_INTEGER_DIGITS:
-            problem(
-                RATE_PRECISION,
-                name,
-                f"{text} does not fit decimal(12, 6), the seed's type: at most "
-                f"{RATE_INTEGER_DIGITS} digits before the point and {RATE_SCALE} after "
-                "(the load would round it)",
-            )
-            continue
-        rates[name] = rate
+        rate, broken = parse_rate(text)
+        if broken is not None:
+            problem(broken[0], name, broken[1])
+        if rate is not None:
+            rates[name] = rate
 
     start, end = dates["effective_from"], dates["effective_to"]
     if price_id and start is not None and not price_id.endswith(f"@{start.isoformat()}"):
@@ -313,6 +290,32 @@ def _typed_row(
         ),
         problems,
     )
+
+
+def parse_rate(text: str) -> tuple[Decimal, None] | tuple[None, tuple[str, str]]:
+    """A rate in USD per million tokens as the seed types it, or the (rule, message) it breaks."""
+    if not PLAIN_DECIMAL.fullmatch(text):
+        return None, (
+            RATE_IS_A_NUMBER,
+            f"{text!r} is not a number; write USD per million tokens as a plain decimal, "
+            "e.g. 3.000000",
+        )
+    try:
+        rate = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        return None, (RATE_IS_A_NUMBER, f"{text!r} is not a number")
+    if rate < 0:
+        return None, (RATE_NOT_NEGATIVE, f"{text} is negative; a rate is 0 or more USD")
+    scale = -int(rate.as_tuple().exponent)
+    integer_digits = len(text.split(".")[0].lstrip("-").lstrip("0"))
+    if scale > RATE_SCALE or integer_digits > RATE_INTEGER_DIGITS:
+        return None, (
+            RATE_PRECISION,
+            f"{text} does not fit decimal(12, 6), the seed's type: at most "
+            f"{RATE_INTEGER_DIGITS} digits before the point and {RATE_SCALE} after "
+            "(the load would round it)",
+        )
+    return rate, None
 
 
 def row_on(rows: list[PriceRow], model_id: str, day: date) -> PriceRow | None:

@@ -1,10 +1,20 @@
-"""The audit log: append-only, each record chained to the one before by its hash.
+"""The audit log: append-only, each record keyed and chained to the one before.
 
-A record is ``{seq, at, event, details, prev_hash, hash}``: ``hash`` is the
-SHA-256 of the canonical JSON of the other fields, and ``prev_hash`` is the
-previous record's ``hash`` (64 zeros for the first). Changing, removing or
-reordering any record breaks the chain from there on, and :meth:`AuditLog.verify`
-says where.
+A record is ``{seq, at, event, details, prev_hash, key_id, hash}``: ``hash`` is
+the HMAC-SHA256, keyed with the audit key (``SAGE_AUDIT_KEY``, never stored with
+the log: privacy/audit_key.py), of the canonical JSON of the other fields;
+``prev_hash`` is the previous record's ``hash`` (64 zeros for the first), and
+``key_id`` names the key without giving it away. Without the key nobody can
+change, forge, re-number or re-chain a record so that it verifies. The head
+(privacy/audit_head.py: the newest record's number and hash, kept apart from the
+records) shows a log cut short. :meth:`AuditLog.verify` checks both and says
+where the log is broken; ``sage audit --verify`` also checks that every erasure
+the ledger and receipts show has its records.
+
+Records written before the log was keyed (no ``key_id``; ``hash`` a plain
+SHA-256) verify only as a prefix of the log, fixed by the first keyed record
+after them, and are reported as such: an unkeyed log that no keyed record
+follows fails verification until ``sage audit --seal``.
 
 Records are stored through a small :class:`AuditStore` interface whose one
 write is *create if absent*, so two writers can never both append record ``n``:
@@ -26,13 +36,23 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from ingest.lake import Lake, LakeError, LocalLake, S3Lake
+from privacy.audit_head import (
+    HEAD_ENV,
+    DynamoDBHead,
+    Head,
+    HeadError,
+    HeadStore,
+    head_at,
+    head_beside,
+)
+from privacy.audit_key import AUDIT_KEY_ENV, AuditKeyError, audit_key_from_env, key_id, keyed_hash
 
 GENESIS_HASH = "0" * 64
 PREFIX = "audit/log/"
@@ -49,7 +69,10 @@ EVENTS = {
     "TELEMETRY_DELETED": "a partner's delivered telemetry was deleted",
     "SCRUB_VIOLATION": "partner telemetry held something that looked like personal data",
     "ERROR": "a privacy operation failed",
+    "LOG_KEYED": "the log was keyed: the unkeyed records before this one are fixed as they stand",
 }
+# How many missing records of one kind --verify names before it counts the rest.
+NAMED_PROBLEMS = 10
 
 
 class AuditError(RuntimeError):
@@ -68,15 +91,54 @@ class AuditRecord:
     details: dict[str, Any]
     prev_hash: str
     hash: str
+    key_id: str | None = None  # None: written before the log was keyed
 
     def to_json(self) -> bytes:
         return (json.dumps(asdict(self), sort_keys=True, indent=2) + "\n").encode()
 
 
-def record_hash(seq: int, at: str, event: str, details: dict[str, Any], prev_hash: str) -> str:
+def _canonical(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def record_mac(
+    key: str,
+    seq: int,
+    at: str,
+    event: str,
+    details: dict[str, Any],
+    prev_hash: str,
+    record_key_id: str,
+) -> str:
+    """A record's keyed hash: HMAC-SHA256 of its canonical JSON, ``hash`` left out."""
+    body = {
+        "seq": seq,
+        "at": at,
+        "event": event,
+        "details": details,
+        "prev_hash": prev_hash,
+        "key_id": record_key_id,
+    }
+    return keyed_hash(key, _canonical(body))
+
+
+def legacy_record_hash(
+    seq: int, at: str, event: str, details: dict[str, Any], prev_hash: str
+) -> str:
+    """The unkeyed SHA-256 that records written before the key carry: checked, never
+    written."""
     body = {"seq": seq, "at": at, "event": event, "details": details, "prev_hash": prev_hash}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A record the log must hold, because something outside it says so (an erasure
+    request in the ledger, a receipt)."""
+
+    event: str
+    details: dict[str, str]  # the record's details must hold these
+    because: str  # e.g. "erasure request X is in the ledger"
 
 
 class AuditStore(Protocol):
@@ -320,6 +382,8 @@ class DynamoDBAuditStore:
 class Verification:
     records: int
     problems: list[str]
+    notes: list[str] = field(default_factory=list)  # true and worth saying, not a break
+    head_location: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -327,19 +391,71 @@ class Verification:
 
 
 class AuditLog:
-    def __init__(self, store: AuditStore):
+    """The log in ``store``; its head in ``head`` (a store, or a function that makes
+    one; by default beside the store: privacy/audit_head.py); records keyed with
+    ``key`` (by default the audit key from the environment).
+
+    Reading needs neither key nor head; appending and verifying need both, and
+    say what is missing."""
+
+    def __init__(
+        self,
+        store: AuditStore,
+        head: HeadStore | Callable[[], HeadStore] | None = None,
+        key: str | None = None,
+    ):
         self.store = store
+        self._head = head if head is not None else (lambda: _head_beside(store))
+        self._key = key
 
     @classmethod
-    def in_lake(cls, lake: Lake) -> AuditLog:
-        return cls(LakeAuditStore(lake))
+    def in_lake(cls, lake: Lake, **options: Any) -> AuditLog:
+        return cls(LakeAuditStore(lake), **options)
 
     @classmethod
     def from_env(cls, lake: Lake) -> AuditLog:
         """The DynamoDB table named by ``SAGE_AUDIT_TABLE`` if it is set (production),
-        otherwise the log in ``lake``."""
+        otherwise the log in ``lake``; the head at ``SAGE_AUDIT_HEAD`` if set,
+        otherwise beside the log."""
         table = os.environ.get(TABLE_ENV, "").strip()
-        return cls(DynamoDBAuditStore(table)) if table else cls.in_lake(lake)
+        store: AuditStore = DynamoDBAuditStore(table) if table else LakeAuditStore(lake)
+        location = os.environ.get(HEAD_ENV, "").strip()
+        return cls(store, (lambda: head_at(location)) if location else None)
+
+    # -- what appending and verifying need -----------------------------------
+
+    @property
+    def key(self) -> str:
+        if self._key is None:
+            try:
+                self._key = audit_key_from_env()
+            except AuditKeyError as exc:
+                raise AuditError(str(exc)) from None
+        return self._key
+
+    @property
+    def head_store(self) -> HeadStore:
+        if callable(self._head):
+            try:
+                self._head = self._head()
+            except HeadError as exc:
+                raise AuditError(str(exc)) from None
+        return self._head
+
+    def _stored_head(self) -> Head | None:
+        try:
+            return self.head_store.read()
+        except HeadError as exc:
+            raise AuditError(str(exc)) from None
+
+    def check_writable(self) -> None:
+        """Raise AuditError unless a record can be appended now: the key is set, and
+        the head and the newest record can be read. Before anything is removed."""
+        self.key  # noqa: B018 - resolving it is the check
+        self.head()
+        self._stored_head()
+
+    # -- reading -------------------------------------------------------------
 
     @staticmethod
     def _parse(seq: int, data: bytes) -> AuditRecord:
@@ -379,6 +495,7 @@ class AuditLog:
                 yield seq, exc
 
     def head(self) -> AuditRecord | None:
+        """The newest stored record."""
         last_seq = getattr(self.store, "last_seq", None)
         if last_seq is not None:
             seq = last_seq()
@@ -387,16 +504,30 @@ class AuditLog:
             seq = numbers[-1] if numbers else None
         return None if seq is None else self._load(seq)
 
+    def records(self, event: str | None = None) -> Iterator[AuditRecord]:
+        for _seq, record in self._records():
+            if isinstance(record, AuditError):
+                raise record
+            if event is None or record.event == event:
+                yield record
+
+    # -- writing -------------------------------------------------------------
+
     def append(
         self, event: str, details: dict[str, Any], *, at: datetime | None = None
     ) -> AuditRecord:
         if event not in EVENTS:
             raise AuditError(f"unknown audit event {event!r}; events: {', '.join(EVENTS)}")
+        key = self.key
+        record_key_id = key_id(key)
         details = json.loads(json.dumps(details, default=str))  # what will be stored
         for _attempt in range(20):
-            head = self.head()
-            seq = head.seq + 1 if head else 1
-            prev_hash = head.hash if head else GENESIS_HASH
+            newest, known = self.head(), self._stored_head()
+            seq, prev_hash = (newest.seq + 1, newest.hash) if newest else (1, GENESIS_HASH)
+            if known is not None and known.seq + 1 >= seq:
+                # Chain onto the head when records it covers are gone: the gap stays
+                # for --verify to report, and the log goes on.
+                seq, prev_hash = known.seq + 1, known.hash
             when = (at or datetime.now(UTC)).isoformat(timespec="milliseconds")
             when = when.replace("+00:00", "Z")
             record = AuditRecord(
@@ -405,50 +536,199 @@ class AuditLog:
                 event,
                 details,
                 prev_hash,
-                record_hash(seq, when, event, details, prev_hash),
+                record_mac(key, seq, when, event, details, prev_hash, record_key_id),
+                record_key_id,
             )
             try:
                 self.store.create(seq, record.to_json())
             except AlreadyExists:
                 continue  # another writer took this number: chain onto theirs
+            try:
+                self.head_store.advance(Head(seq, record.hash))
+            except HeadError as exc:
+                raise AuditError(
+                    f"audit record {seq} was written, but the head could not be moved to it: {exc}"
+                ) from None
             return record
         raise AuditError(f"could not append to the audit log at {self.store.location}: too busy")
 
-    def records(self, event: str | None = None) -> Iterator[AuditRecord]:
-        for _seq, record in self._records():
-            if isinstance(record, AuditError):
-                raise record
-            if event is None or record.event == event:
-                yield record
+    def seal(self) -> AuditRecord | None:
+        """Key a log written before the key: one LOG_KEYED record, chained onto the
+        unkeyed ones, fixes them as they stand. None if the log needs no seal."""
+        newest = self.head()
+        if newest is None or newest.key_id is not None:
+            return None
+        return self.append("LOG_KEYED", {"unkeyed_records": newest.seq})
 
-    def verify(self) -> Verification:
-        """Walk the chain from the first record: numbers without gaps, each record's
-        hash recomputes, each links to the one before (and, in DynamoDB, each item's
-        searchable copies match its record)."""
-        problems: list[str] = []
-        expected_seq, prev_hash = 1, GENESIS_HASH
-        count = 0
+    # -- verifying -----------------------------------------------------------
+
+    def verify(self, expected: Iterable[Expected] = ()) -> Verification:
+        """Walk the log from its first record: numbers without gaps, each record's keyed
+        hash recomputes with the audit key, each links to the one before, the log
+        reaches the head and ends on the record the head holds, unkeyed records only
+        before the first keyed one, every ``expected`` record present (and, in
+        DynamoDB, each item's searchable copies match its record)."""
+        walk = _Walk(self.key, list(expected))
+        head_location: str | None = None
+        stored_head: Head | None = None
+        try:
+            stored_head = self._stored_head()
+            head_location = self.head_store.location
+        except AuditError as exc:  # said, and the records are still walked
+            walk.problems.append(str(exc))
         for seq, record in self._records():
-            count += 1
-            if seq != expected_seq:
-                problems.append(f"record {expected_seq} is missing (next found: {seq})")
-            if isinstance(record, AuditError):
-                problems.append(str(record))
-                expected_seq, prev_hash = seq + 1, ""
-                continue
-            if record.seq != seq:
-                problems.append(f"record {seq} says it is number {record.seq}")
-            recomputed = record_hash(
-                record.seq, record.at, record.event, record.details, record.prev_hash
-            )
-            if recomputed != record.hash:
-                problems.append(
-                    f"record {seq} ({record.event}) was changed: its hash does not match"
-                )
-            if prev_hash and record.prev_hash != prev_hash:
-                problems.append(f"record {seq} does not link to record {seq - 1}")
-            expected_seq, prev_hash = seq + 1, record.hash
+            walk.step(seq, record, stored_head)
+        walk.finish(stored_head, head_location)
         index_problems = getattr(self.store, "index_problems", None)
         if index_problems is not None:
-            problems.extend(index_problems())
-        return Verification(count, problems)
+            walk.problems.extend(index_problems())
+        return Verification(walk.count, walk.problems, walk.notes, head_location)
+
+
+def _head_beside(store: AuditStore) -> HeadStore:
+    if isinstance(store, DynamoDBAuditStore):
+        return DynamoDBHead(store.table, store.client, store.location)
+    if isinstance(store, LakeAuditStore):
+        return head_beside(store.lake)
+    raise HeadError(f"no default audit head for {store.location}: set {HEAD_ENV}")
+
+
+class _Walk:
+    """One pass of :meth:`AuditLog.verify` over the records, in order."""
+
+    def __init__(self, key: str, expected: list[Expected]):
+        self.key = key
+        self.key_id = key_id(key)
+        self.expected = expected
+        self.wanted = {item.event for item in expected}
+        self.seen: list[AuditRecord] = []  # records of the events ``expected`` asks for
+        self.problems: list[str] = []
+        self.notes: list[str] = []
+        self.count = 0
+        self.next_seq, self.prev_hash = 1, GENESIS_HASH
+        self.last_seq = 0
+        self.unkeyed_until = 0
+        self.first_keyed: AuditRecord | None = None
+        self.head_record_hash: str | None = None
+
+    def step(self, seq: int, record: AuditRecord | AuditError, head: Head | None) -> None:
+        self.count += 1
+        if seq > self.next_seq:
+            self.problems.append(_missing(self.next_seq, seq - 1, f"next found: {seq}"))
+            self.prev_hash = ""  # what it should link to is gone with the gap
+        self.last_seq = seq
+        if isinstance(record, AuditError):
+            self.problems.append(str(record))
+            self.next_seq, self.prev_hash = seq + 1, ""
+            return
+        if record.seq != seq:
+            self.problems.append(f"record {seq} says it is number {record.seq}")
+        self._check_hash(seq, record)
+        if self.prev_hash and record.prev_hash != self.prev_hash:
+            self.problems.append(f"record {seq} does not link to record {seq - 1}")
+        if head is not None and seq == head.seq:
+            self.head_record_hash = record.hash
+        if record.event in self.wanted:
+            self.seen.append(record)
+        self.next_seq, self.prev_hash = seq + 1, record.hash
+
+    def _check_hash(self, seq: int, record: AuditRecord) -> None:
+        if record.key_id is None:
+            if self.first_keyed is not None:
+                self.problems.append(
+                    f"record {seq} ({record.event}) is unkeyed, after keyed records: anyone "
+                    "who can write the log could have written it"
+                )
+            else:
+                self.unkeyed_until = seq
+            fields = (record.seq, record.at, record.event, record.details, record.prev_hash)
+            if legacy_record_hash(*fields) != record.hash:
+                self.problems.append(
+                    f"record {seq} ({record.event}) was changed: its hash does not match"
+                )
+            return
+        if self.first_keyed is None:
+            self.first_keyed = record
+        if record.key_id != self.key_id:
+            self.problems.append(
+                f"record {seq} ({record.event}) was keyed with key {record.key_id}, not with "
+                f"the configured key {self.key_id}: forged, or {AUDIT_KEY_ENV} is not the key "
+                "that wrote the log"
+            )
+            return
+        fields = (record.seq, record.at, record.event, record.details, record.prev_hash)
+        if record_mac(self.key, *fields, record.key_id) != record.hash:
+            self.problems.append(
+                f"record {seq} ({record.event}) was changed or forged: its keyed hash does not "
+                "match"
+            )
+
+    def finish(self, head: Head | None, head_location: str | None) -> None:
+        """``head_location`` None: the head could not be read (already a problem)."""
+        if head is None:
+            if self.first_keyed is not None and head_location is not None:
+                self.problems.append(
+                    f"the log has keyed records but no head at {head_location}: the head was "
+                    f"removed, or {HEAD_ENV} does not point at it"
+                )
+        elif head.seq > self.last_seq:
+            if self.last_seq == 0:
+                self.problems.append(
+                    f"the log is empty, but its head at {head_location} says it reached "
+                    f"record {head.seq}: records were removed"
+                )
+            else:
+                self.problems.append(
+                    _missing(
+                        self.last_seq + 1,
+                        head.seq,
+                        f"the head at {head_location} says the log reaches record {head.seq}",
+                    )
+                )
+        elif self.head_record_hash is not None and self.head_record_hash != head.hash:
+            self.problems.append(
+                f"record {head.seq} is not the record the head at {head_location} holds: "
+                "it was replaced"
+            )
+        elif head.seq < self.last_seq:
+            self.notes.append(
+                f"records {head.seq + 1} to {self.last_seq} came after the head at "
+                f"{head_location} (record {head.seq}): a writer stopped between writing its "
+                "record and moving the head; the next record moves it"
+            )
+        if self.unkeyed_until:
+            if self.first_keyed is not None:
+                self.notes.append(
+                    f"records 1 to {self.unkeyed_until} were written before the log was "
+                    f"keyed (plain SHA-256); record {self.first_keyed.seq} "
+                    f"({self.first_keyed.at}) fixed them as they stood then: a change made "
+                    "to them before that cannot be detected"
+                )
+            else:
+                self.problems.append(
+                    f"records 1 to {self.unkeyed_until} are unkeyed (written before "
+                    f"{AUDIT_KEY_ENV}): anyone who can write the log could have rewritten "
+                    "them. Run `sage audit --seal` to key the log from here on"
+                )
+        absent = [
+            item
+            for item in self.expected
+            if not any(
+                record.event == item.event
+                and all(record.details.get(name) == value for name, value in item.details.items())
+                for record in self.seen
+            )
+        ]
+        for item in absent[:NAMED_PROBLEMS]:
+            self.problems.append(f"{item.because}, but the log has no {item.event} record of it")
+        if len(absent) > NAMED_PROBLEMS:
+            self.problems.append(
+                f"... and {len(absent) - NAMED_PROBLEMS:,} more records the erasure ledger and "
+                "receipts call for are not in the log"
+            )
+
+
+def _missing(first: int, last: int, why: str) -> str:
+    if first == last:
+        return f"record {first} is missing ({why})"
+    return f"records {first} to {last} are missing ({why})"

@@ -8,13 +8,15 @@ stops part-way resumes where it stopped when ``sage erase`` is run again:
    ``lake/erasure/requests/`` with the pseudonymous id and the request time
    only. Every build reads the ledger (the lake source ``erasure_requests``) and
    leaves the user out of Silver, full refreshes and backfills included.
-2. ``silver``: the user's rows are deleted from every Silver table with a
-   ``user_key`` (an Iceberg DELETE on Athena, then OPTIMIZE and VACUUM).
-3. ``gold``: Gold is rebuilt from Silver (``dbt run --select tag:gold
-   --full-refresh``), so every aggregate loses exactly the user's contribution.
+2. ``silver``: the user's rows are deleted from every Silver and private
+   (per-person) table with a ``user_key`` (an Iceberg DELETE on Athena, then
+   OPTIMIZE and VACUUM).
+3. ``gold``: Gold is rebuilt from Silver and the private layer (``dbt run
+   --select tag:gold --full-refresh``), so every aggregate loses exactly the
+   user's contribution. Gold holds no row per person, so none is deleted there.
 4. ``bronze``: every Bronze and quarantine object holding the user's records is
    rewritten without them (privacy/bronze.py).
-5. ``verified``: no Silver or Gold table holds a row with the user's key.
+5. ``verified``: no Silver, private or Gold table holds a row with the user's key.
 
 Ids: the app's tables hold a raw id; the app's logs and Bronze hold
 ``sha256(raw id)`` (the *app hash*); Silver and Gold hold the keyed pseudonym
@@ -36,10 +38,11 @@ import orjson
 from ingest.lake import Lake, LakeError
 from ingest.pipeline import gzip_lines
 from privacy import bronze
+from privacy.audit import Expected
 from privacy.catalog import Table, layer_tables
 from privacy.pseudonym import pseudonymise, source_hash
 from privacy.retention import BRONZE_DAYS, QUARANTINE_DAYS, delete_statements
-from privacy.rules import LAYERS
+from privacy.rules import LAYERS, RESTRICTED_LAYERS
 from sage.config import Settings
 from sage.warehouse import Warehouse
 
@@ -129,13 +132,13 @@ class Lookup:
         self.bronze_users = [t for t in bronze_tables if t.column("source_user_id") is not None]
         self._hashes: set[str] | None = None
 
-    def rows(self, user_key: str, layer: str | None = None) -> dict[str, int]:
-        """Rows with this key per Silver/Gold table (of ``layer``, when given)."""
+    def rows(self, user_key: str, layers: tuple[str, ...] = LAYERS) -> dict[str, int]:
+        """Rows with this key per table of ``layers`` (every layer by default)."""
         if not HEX64.fullmatch(user_key):  # it goes into SQL text
             raise ValueError(f"not a pseudonymous id: {user_key!r}")
         counts = {}
         for table in self.tables:
-            if layer and table.layer != layer:
+            if table.layer not in layers:
                 continue
             count = self.warehouse.query(
                 f"select count(*) as n from {table.relation} where {USER_COLUMN} = '{user_key}'"
@@ -281,13 +284,19 @@ class Receipt:
             "completed_at": self.completed_at,
             "status": self.status,
             "removed": {
-                "silver_rows": self.steps.get("silver", {}).get("rows", {}),
+                "silver_rows": self._restricted_rows("silver"),
+                "private_rows": self._restricted_rows("private"),
                 "gold_rows": self.steps.get("gold", {}).get("rows", {}),
                 "bronze": self.steps.get("bronze", {}).get("result", {}),
             },
             "steps": self.steps,
             "notes": self.notes,
         }
+
+    def _restricted_rows(self, layer: str) -> dict[str, int]:
+        """The rows the silver step deleted from the tables of one restricted layer."""
+        rows = self.steps.get("silver", {}).get("rows", {})
+        return {label: count for label, count in rows.items() if label.startswith(f"{layer}.")}
 
     def save(self, lake: Lake) -> None:
         lake.write_bytes(self.key, (json.dumps(self.to_dict(), indent=2) + "\n").encode())
@@ -312,6 +321,55 @@ def receipt_for(lake: Lake, entry: LedgerEntry) -> Receipt | None:
         return Receipt.load(lake.read_bytes(key))
     except LakeError:
         return None
+
+
+# --- what the audit log must hold -------------------------------------------------
+
+
+def audit_expectations(lake: Lake) -> tuple[list[Expected], list[str]]:
+    """The audit records the ledger and the receipts call for (an ERASURE_REQUESTED
+    for every request, an ERASURE_COMPLETED for every completed receipt), so that a
+    log emptied or cut short is found even without its head; and what could not be
+    read."""
+    expected: dict[tuple[str, str], Expected] = {}
+    problems: list[str] = []
+
+    def expect(event: str, request_id: str, because: str) -> None:
+        expected.setdefault(
+            (event, request_id), Expected(event, {"request_id": request_id}, because)
+        )
+
+    try:
+        ledger = read_ledger(lake)
+    except Exception as exc:  # a bad line, or the store's own errors (botocore has many)
+        problems.append(f"the erasure ledger {lake.uri(REQUESTS)} cannot be read: {exc}")
+        ledger = []
+    for entry in ledger:
+        expect(
+            "ERASURE_REQUESTED",
+            entry.request_id,
+            f"erasure request {entry.request_id} is in the ledger",
+        )
+    try:
+        receipts = [item.key for item in lake.list(RECEIPTS) if item.key.endswith(".json")]
+    except Exception as exc:  # the store's own errors
+        problems.append(f"the erasure receipts {lake.uri(RECEIPTS)} cannot be listed: {exc}")
+        receipts = []
+    for key in receipts:
+        try:
+            receipt = Receipt.load(lake.read_bytes(key))
+        except (LakeError, ValueError, KeyError, TypeError) as exc:
+            problems.append(f"the erasure receipt {lake.uri(key)} cannot be read: {exc}")
+            continue
+        request = receipt.request_id
+        expect("ERASURE_REQUESTED", request, f"erasure request {request} has a receipt")
+        if receipt.completed_at:
+            expect(
+                "ERASURE_COMPLETED",
+                request,
+                f"the receipt of erasure request {request} says it completed",
+            )
+    return list(expected.values()), problems
 
 
 # --- applying a request -----------------------------------------------------------
@@ -344,11 +402,11 @@ class Erasure:
                 # Counted before deleting and kept, so a resumed request still reports
                 # what this step removed the first time.
                 rows = self.receipt.steps.get("silver", {}).get("rows") or lookup.rows(
-                    key, "silver"
+                    key, RESTRICTED_LAYERS
                 )
                 self.receipt.steps["silver"] = {"rows": rows}
                 self.receipt.save(self.lake)
-                present = lookup.rows(key, "silver")
+                present = lookup.rows(key, RESTRICTED_LAYERS)
                 for table in lookup.tables:
                     if present.get(table.label):
                         for statement in delete_statements(
@@ -356,19 +414,22 @@ class Erasure:
                         ):
                             warehouse.execute(statement)
             self.mark("silver", rows=rows)
-            self.say(f"  silver   {sum(rows.values()):,} rows deleted from {len(rows)} tables")
+            self.say(
+                f"  silver   {sum(rows.values()):,} rows deleted from {len(rows)} Silver and "
+                "private tables"
+            )
         if not self.done("gold"):
             gold_rows = self.receipt.steps.get("gold", {}).get("rows")
             if gold_rows is None:
                 with self.open_warehouse(self.settings) as warehouse:
-                    gold_rows = Lookup(warehouse, self.settings).rows(key, "gold")
+                    gold_rows = Lookup(warehouse, self.settings).rows(key, ("gold",))
                 self.receipt.steps["gold"] = {"rows": gold_rows}
                 self.receipt.save(self.lake)
             rebuilt = self.rebuild_gold()
             self.mark("gold", rows=gold_rows, rebuilt=rebuilt)
             self.say(
                 f"  gold     {sum(gold_rows.values()):,} row(s) of the user; "
-                f"{len(rebuilt)} tables rebuilt from Silver"
+                f"{len(rebuilt)} tables rebuilt from Silver and the private layer"
             )
         if not self.done("bronze"):
             result = self._scrub_bronze()

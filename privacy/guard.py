@@ -1,4 +1,4 @@
-"""The PII guard: a Great Expectations checkpoint over every Silver and Gold table.
+"""The PII guard: a Great Expectations checkpoint over every Silver, private and Gold table.
 
 For each table the warehouse's catalog lists, the guard loads the rows into
 pandas (a reservoir sample when the table has more than ``max_rows``, and the
@@ -10,7 +10,11 @@ report says so), builds an expectation suite from the allow-list
 - every text value passes its kind's rules: no email, phone number, IPv4 or
   IPv6 address, UUID, long hex id or free text in a code column; pseudonyms are
   64 lower-case hex (``format``) and never equal an id as Bronze holds it
-  (``source_id``); networks are /24 or /48 truncations, never addresses;
+  (``source_id``); networks are /24 or /48 truncations, never addresses; a
+  hashed id in hex (12 digits or more) or in base64 (16 bytes or more) sits in
+  no column but a key (``hex_id``, ``base64_id``);
+- a Gold table has no key and no open-vocabulary column (``person_key``): Gold
+  publishes aggregates, never a person;
 - a column declared as a number, boolean, timestamp or date holds one (``type``):
   text smuggled into a rating column fails here, and its values are checked
   against the code rules too, so the report says what the text looks like.
@@ -31,7 +35,15 @@ from pathlib import Path
 from typing import Any
 
 from privacy.catalog import Table, identifier, layer_tables
-from privacy.rules import LAYERS, Allowlist, Kind, allowlist, mask
+from privacy.rules import (
+    LAYERS,
+    PUBLISHED_LAYER,
+    RESTRICTED_LAYERS,
+    Allowlist,
+    Kind,
+    allowlist,
+    mask,
+)
 from sage.config import Settings
 from sage.warehouse import Warehouse, WarehouseError, open_warehouse
 
@@ -40,6 +52,7 @@ SAMPLE_SEED = 7
 REPORT_VERSION = 1
 # Stands in for an empty set of ids (GX needs one value); no column value can equal it.
 NOT_AN_ID = "(no Bronze id among this column's values)"
+NOT_A_MATCH = "(no value of this column breaks the rule)"
 PATTERNS_RULE = "patterns"  # all of a kind's forbidden patterns, as one expectation
 
 # pandas dtypes each declared family may load as (DuckDB's and PyAthena's conversions),
@@ -347,17 +360,36 @@ def _text_rules(
     that fails it is checked again rule by rule to say which rule it breaks."""
     import great_expectations as gx
 
-    if kind.forbid and not one_per_rule:
+    expressions = tuple(rule for rule in kind.forbid if rules.rules[rule].is_regex)
+    if expressions and not one_per_rule:
         suite.add(
             gx.expectations.ExpectColumnValuesToNotMatchRegexList(
-                column=column, regex_list=[rules.patterns[rule] for rule in kind.forbid]
+                column=column, regex_list=[rules.patterns[rule] for rule in expressions]
             ),
             column,
             kind.name,
             PATTERNS_RULE,
-            kind.forbid,
+            expressions,
         )
-    for rule in kind.forbid if one_per_rule else ():
+    if not one_per_rule:
+        # A rule that is not one regular expression (a hashed id in base64) is found
+        # in Python over the column's distinct values; GX counts the rows holding them.
+        distinct = None
+        for rule in kind.forbid:
+            if rules.rules[rule].is_regex:
+                continue
+            if distinct is None:
+                distinct = frame[column].dropna().astype(str).unique()
+            found = sorted(value for value in distinct if rules.rules[rule].search(value))
+            suite.add(
+                gx.expectations.ExpectColumnValuesToNotBeInSet(
+                    column=column, value_set=found or [NOT_A_MATCH]
+                ),
+                column,
+                kind.name,
+                rule,
+            )
+    for rule in expressions if one_per_rule else ():
         suite.add(
             gx.expectations.ExpectColumnValuesToNotMatchRegex(
                 column=column, regex=rules.patterns[rule]
@@ -501,6 +533,8 @@ def validate_table(
         elif family == "list":
             list_kinds[column.name] = kind if kind is not None and kind.type == "list" else code
     checks = _run_and_explain(context, source, table.label, frame, suite, text_kinds, rules)
+    if table.layer == PUBLISHED_LAYER:
+        checks += person_key_checks(table, rules)
 
     # A list column is checked element by element: one row per element, a checkpoint
     # of its own.
@@ -517,6 +551,31 @@ def validate_table(
         if check.column is not None:
             check.kind = allowed.get(check.column, "unlisted")
     return checks
+
+
+def person_key_checks(table: Table, rules: Allowlist) -> list[Check]:
+    """Gold publishes no person: a column that is a key (a pseudonym, an event id, a
+    network) or an open vocabulary, by its declared kind or by the name restricted
+    tables give such a key, fails. One passing check when there is none."""
+    declared = rules.table(table.layer, table.name)
+    allowed = declared.columns if declared else {}
+    keys = rules.key_columns()
+    checks = []
+    for column in table.columns:
+        kind = rules.kinds.get(allowed.get(column.name, ""))
+        if column.name in keys or (kind is not None and not kind.publishable):
+            checks.append(
+                Check(
+                    table.label,
+                    column.name,
+                    allowed.get(column.name),
+                    "person_key",
+                    False,
+                    detail="Gold holds aggregates only: a key or an unclosed value has no place "
+                    "in it (keep it in the private layer)",
+                )
+            )
+    return checks or [Check(table.label, None, None, "person_key", True)]
 
 
 def _run_and_explain(
@@ -545,7 +604,7 @@ def run_guard(
     rules: Allowlist | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> GuardReport:
-    """Check every Silver and Gold table of the warehouse; raises GuardError if there is
+    """Check every Silver, private and Gold table of the warehouse; raises GuardError if there is
     nothing to check."""
     rules = rules or allowlist()
     if max_rows < 1:
@@ -554,7 +613,7 @@ def run_guard(
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         target=settings.target,
         warehouse=(
-            f"Athena, schemas {settings.schema}_silver and _gold"
+            f"Athena, schemas {settings.schema}_silver, _private and _gold"
             if settings.target == "athena"
             else settings.warehouse
         ),
@@ -569,7 +628,7 @@ def run_guard(
             tables = {layer: layer_tables(warehouse, settings, layer) for layer in LAYERS}
             if not any(tables.values()):
                 raise GuardError(
-                    f"the warehouse ({report.warehouse}) has no Silver or Gold tables: "
+                    f"the warehouse ({report.warehouse}) has no Silver, private or Gold tables: "
                     "run `sage build` first"
                 )
             source_ids, report.declarations = bronze_source_ids(warehouse, settings, rules)
@@ -659,7 +718,7 @@ def proposal(settings: Settings, rules: Allowlist | None = None) -> str:
                         continue
                     lines.append(f"# {layer}.{name}" + ("" if declared else " (new table)"))
                     lines.append(f"    {name}:")
-                    if declared is None and layer == "silver":
+                    if declared is None and layer in RESTRICTED_LAYERS:
                         lines.append("      retention: <date column, or keep>")
                     lines.append("      columns:")
                     lines += [

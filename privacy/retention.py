@@ -10,14 +10,16 @@ quarantine  30 days    raw records that failed validation, possibly with
                        failed); long enough to look at and replay them, and
                        no longer than the 30 days an erasure may take
 Silver      2 years    cleaned, pseudonymised rows
+private     2 years    tables with a row per person (per-user cost and
+                       days), restricted like Silver
 Gold        kept       aggregates only
 ==========  =========  =====================================================
 
 Bronze and quarantine expire by partition: every object under
 ``bronze/<table>/dt=YYYY-MM-DD/`` whose date is before the horizon (a date
 exactly 90 days ago is kept). Quarantine's ``dt`` is the day the record was
-received. Silver expires by row, on the date column each table declares in the
-allow-list (``retention:``), with a DELETE (an Iceberg DELETE on Athena, then
+received. Silver and the private layer expire by row, on the date column each
+table declares in the allow-list (``retention:``), with a DELETE (an Iceberg DELETE on Athena, then
 OPTIMIZE and VACUUM so the rows also leave the data files).
 
 A later build cannot bring expired Silver rows back: an incremental run reads
@@ -34,7 +36,7 @@ from datetime import date, timedelta
 
 from ingest.lake import Lake
 from privacy.catalog import Table, identifier, layer_tables
-from privacy.rules import KEEP, Allowlist
+from privacy.rules import KEEP, RESTRICTED_LAYERS, Allowlist
 from sage.config import Settings
 from sage.warehouse import Warehouse
 
@@ -167,7 +169,7 @@ def plan_objects(lake: Lake, horizons: Horizons) -> tuple[list[ExpiredObjects], 
 
 
 def _retention_column(table: Table, rules: Allowlist) -> str | None:
-    declared = rules.table("silver", table.name)
+    declared = rules.table(table.layer, table.name)
     if declared is None or declared.retention is None:
         raise RetentionError(
             f"{table.label} declares no retention column in {rules.file.name} "
@@ -185,14 +187,18 @@ def _retention_column(table: Table, rules: Allowlist) -> str | None:
 def plan_rows(
     warehouse: Warehouse, settings: Settings, horizons: Horizons, rules: Allowlist
 ) -> tuple[list[ExpiredRows], list[str]]:
-    """Expired Silver rows, per table. Every table must declare its retention first:
-    one undeclared table stops the whole plan, before anything is deleted."""
-    tables = layer_tables(warehouse, settings, "silver")
-    columns = {name: _retention_column(table, rules) for name, table in tables.items()}
+    """Expired Silver and private rows, per table. Every table must declare its retention
+    first: one undeclared table stops the whole plan, before anything is deleted."""
+    tables = [
+        table
+        for layer in RESTRICTED_LAYERS
+        for table in layer_tables(warehouse, settings, layer).values()
+    ]
+    columns = {table.label: _retention_column(table, rules) for table in tables}
     rows: list[ExpiredRows] = []
     kept: list[str] = []
-    for name, table in tables.items():
-        column = columns[name]
+    for table in tables:
+        column = columns[table.label]
         if column is None:
             kept.append(table.label)
             continue

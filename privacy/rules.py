@@ -19,7 +19,10 @@ import yaml  # type: ignore[import-untyped]  # PyYAML, installed with dbt-core
 
 ALLOWLIST_FILE = Path(__file__).resolve().parent.parent / "macros" / "privacy" / "allowlist.sql"
 _BLOCK = re.compile(r"\{%\s*set allowlist_yaml\s*%\}(.*?)\{%\s*endset\s*%\}", re.DOTALL)
-LAYERS = ("silver", "gold")
+LAYERS = ("silver", "private", "gold")
+# Layers that may hold a row per person, with retention and erasure; never published.
+RESTRICTED_LAYERS = ("silver", "private")
+PUBLISHED_LAYER = "gold"
 TEXT_FAMILIES = ("text", "list")
 KEEP = "keep"
 
@@ -36,10 +39,41 @@ class Kind:
     forbid: tuple[str, ...] = ()
     format: str | None = None
     not_a_source_id: bool = False
+    key: bool = False  # identifies a person, an event or a network
+    restricted: bool = False  # a client- or app-controlled value as it came
 
     @property
     def is_text(self) -> bool:
         return self.type in TEXT_FAMILIES
+
+    @property
+    def publishable(self) -> bool:
+        """May a Gold column be of this kind? Never a key, never an open vocabulary."""
+        return not (self.key or self.restricted)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """What a rule looks for: ``run`` found anywhere in a text, and, when ``with_all``
+    is given, a run that also matches each of those expressions (a hashed id in
+    base64 mixes letters of both cases and digits; a word or a code does not)."""
+
+    name: str
+    run: str
+    with_all: tuple[str, ...] = ()
+
+    @property
+    def is_regex(self) -> bool:
+        """Is the rule one regular expression (``run`` alone)?"""
+        return not self.with_all
+
+    def search(self, text: str) -> bool:
+        if not self.with_all:
+            return re.search(self.run, text) is not None
+        return any(
+            all(re.search(required, found) for required in self.with_all)
+            for found in re.findall(self.run, text)
+        )
 
 
 @dataclass(frozen=True)
@@ -58,11 +92,23 @@ class TableRules:
 class Allowlist:
     file: Path
     sha256: str
-    patterns: dict[str, str]
+    patterns: dict[str, str]  # the rules that are one expression
     kinds: dict[str, Kind]
     types: dict[str, tuple[str, ...]]
     bronze_source_ids: dict[str, tuple[str, ...]]
     tables: dict[str, dict[str, TableRules]] = field(default_factory=dict)
+    rules: dict[str, Pattern] = field(default_factory=dict)  # every rule, by name
+
+    def key_columns(self) -> set[str]:
+        """Names of the columns any restricted table declares as a key: a person's,
+        an event's or a network's identity."""
+        return {
+            column
+            for layer in RESTRICTED_LAYERS
+            for table in self.tables.get(layer, {}).values()
+            for column, kind in table.columns.items()
+            if self.kinds[kind].key
+        }
 
     def table(self, layer: str, name: str) -> TableRules | None:
         return self.tables.get(layer, {}).get(name)
@@ -127,18 +173,29 @@ def parse_allowlist(path: Path = ALLOWLIST_FILE) -> Allowlist:
         if not isinstance(data.get(key), dict):
             raise AllowlistError(f"{path}: `{key}` is missing or not a mapping")
 
-    patterns = {str(name): str(value) for name, value in data["patterns"].items()}
-    for name, pattern in patterns.items():
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise AllowlistError(f"{path}: pattern {name}: {exc}") from None
+    rules: dict[str, Pattern] = {}
+    for name, spec in data["patterns"].items():
+        if isinstance(spec, dict):
+            rule = Pattern(
+                str(name), str(spec.get("run", "")), tuple(str(s) for s in spec.get("with_all", ()))
+            )
+        else:
+            rule = Pattern(str(name), str(spec))
+        for expression in (rule.run, *rule.with_all):
+            try:
+                re.compile(expression)
+            except re.error as exc:
+                raise AllowlistError(f"{path}: pattern {name}: {exc}") from None
+        if not rule.run:
+            raise AllowlistError(f"{path}: pattern {name} has no expression (`run`)")
+        rules[rule.name] = rule
+    patterns = {name: rule.run for name, rule in rules.items() if rule.is_regex}
 
     kinds: dict[str, Kind] = {}
     for name, spec in data["kinds"].items():
         forbid = tuple(spec.get("forbid", ()))
         for rule in forbid:
-            if rule not in patterns:
+            if rule not in rules:
                 raise AllowlistError(f"{path}: kind {name} forbids unknown pattern {rule!r}")
         if spec.get("type") not in (*data["types"], "list"):
             raise AllowlistError(f"{path}: kind {name} has unknown type {spec.get('type')!r}")
@@ -149,6 +206,8 @@ def parse_allowlist(path: Path = ALLOWLIST_FILE) -> Allowlist:
             forbid=forbid,
             format=spec.get("format"),
             not_a_source_id=bool(spec.get("not_a_source_id", False)),
+            key=bool(spec.get("key", False)),
+            restricted=bool(spec.get("restricted", False)),
         )
 
     tables: dict[str, dict[str, TableRules]] = {}
@@ -165,19 +224,27 @@ def parse_allowlist(path: Path = ALLOWLIST_FILE) -> Allowlist:
                         f"(kinds: {', '.join(kinds)})"
                     )
             retention = spec.get("retention")
-            if layer == "silver":
+            if layer in RESTRICTED_LAYERS:
                 if retention is None:
                     raise AllowlistError(
-                        f"{path}: silver.{name} declares no `retention` (a date column, or keep)"
+                        f"{path}: {layer}.{name} declares no `retention` (a date column, or keep)"
                     )
                 if retention != KEEP and kinds[columns.get(retention, "code")].type not in (
                     "date",
                     "timestamp",
                 ):
                     raise AllowlistError(
-                        f"{path}: silver.{name}: retention column {retention!r} "
+                        f"{path}: {layer}.{name}: retention column {retention!r} "
                         "is not one of its date or timestamp columns"
                     )
+            if layer == PUBLISHED_LAYER:
+                for column, kind in columns.items():
+                    if not kinds[kind].publishable:
+                        raise AllowlistError(
+                            f"{path}: gold.{name}.{column} is declared {kind}, which Gold never "
+                            "publishes: a key identifies someone, and an open vocabulary must be "
+                            "closed first (macros/privacy/vocabulary.sql)"
+                        )
             tables[layer][name] = TableRules(layer, name, columns, retention)
 
     return Allowlist(
@@ -192,6 +259,7 @@ def parse_allowlist(path: Path = ALLOWLIST_FILE) -> Allowlist:
             model: tuple(columns) for model, columns in data["bronze_source_ids"].items()
         },
         tables=tables,
+        rules=rules,
     )
 
 

@@ -167,7 +167,7 @@ def measure(
         measured.sources[name] = size
 
     with tempfile.TemporaryDirectory() as parquet:
-        for layer in ("silver", "gold", "reference"):
+        for layer in ("silver", "private", "gold", "reference"):
             tables = connection.execute(
                 "select table_name from information_schema.tables "
                 "where table_schema = ? and table_type = 'BASE TABLE'",

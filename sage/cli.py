@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from privacy.audit import AuditError
 from sage import __version__
 from sage.commands import (
     audit,
@@ -22,7 +23,7 @@ from sage.commands import (
     summary,
     trino,
 )
-from sage.commands.common import CommandError, warn
+from sage.commands.common import EXIT_FAILED, CommandError, warn
 
 COMMANDS = [
     generate,
@@ -62,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         warn(f"error: {exc}")
         return exc.status
+    except AuditError as exc:  # any command that writes the log: no key, no table, no head
+        warn(f"error: the audit log: {exc}")
+        return EXIT_FAILED
     except KeyboardInterrupt:
         warn("interrupted")
         return 130

@@ -1,4 +1,5 @@
-"""``sage pricing diff``'s report: in the terminal, and as Markdown for a pull request."""
+"""The reports of ``sage pricing diff`` (in the terminal, and as Markdown for a pull
+request) and of ``sage pricing check`` (in the terminal)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from pricing.catalog import CatalogPrice
+from pricing.check import CatalogComparison, PriceCheck, RateDifference, ratio_text
 from pricing.diff import ADDED, CHANGED, CLOSED, REMOVED, PriceListDiff, RowChange, rates_text
 from pricing.impact import MonthImpact, totals
 from pricing.pricelist import RATE_COLUMNS, RATE_LABELS
+from pricing.snapshot import profile_pricing
 from pricing.validate import UnpricedModel
 from sage.console import table
 
@@ -25,7 +29,7 @@ KIND_TITLES = {
 class Usage:
     """Where the turns came from and how many there are."""
 
-    source: str  # e.g. "innerverse_gold.cost_daily_by_model (local, /path/warehouse.duckdb)"
+    source: str  # e.g. "innerverse_private.model_usage_daily (local, /path/warehouse.duckdb)"
     turns: int
     first_day: date | None
     last_day: date | None
@@ -278,3 +282,113 @@ def render_markdown(report: DiffReport) -> str:
                 for model in report.unpriced
             ]
     return "\n".join(lines) + "\n"
+
+
+# A snapshot older than this gets a note: catalogs change a few times a year.
+SNAPSHOT_AGE_NOTE_DAYS = 90
+MATCH_HEADERS = ["model_id", "catalog entry", "match"]
+RATE_HEADERS = ["model_id", "rate", "seed", "catalog", "seed/catalog", "status"]
+
+
+def _status(item: RateDifference) -> str:
+    if item.acknowledgement is not None:
+        return f"acknowledged: {item.acknowledgement.reason}"
+    if item.outdated is not None:
+        return (
+            f"differs (acknowledged against {item.outdated.catalog_usd_per_mtok}, line "
+            f"{item.outdated.line}: the catalog has moved)"
+        )
+    return "differs"
+
+
+def _comparison_lines(comparison: CatalogComparison, today: date) -> list[str]:
+    snapshot = comparison.snapshot
+    lines = [
+        f"{snapshot.catalog}: {snapshot.title}, {snapshot.source}, taken {snapshot.taken_on} "
+        f"({comparison.file})",
+        f"  {snapshot.url}",
+        f"  matching: {snapshot.matching}",
+        f"  inference profiles: {snapshot.profiles}",
+        f"  profiles' input rate against the base id's here: {profile_pricing(snapshot)}",
+    ]
+    age = (today - snapshot.taken_on).days
+    if age > SNAPSHOT_AGE_NOTE_DAYS:
+        lines.append(
+            f"  note: the snapshot is {age} days old; take it again with "
+            f"`sage pricing snapshot --catalog {snapshot.catalog}`"
+        )
+    matched = [
+        [match.row.model_id, match.found.catalog_model, match.found.matched_by]
+        for match in comparison.matches
+        if isinstance(match.found, CatalogPrice)
+    ]
+    if matched:
+        lines += ["", _indent(table(MATCH_HEADERS, matched, right=set()))]
+    for match in comparison.missing:
+        lines.append(f"  {match.row.model_id}: {match.missing_reason}")
+    for match in comparison.matches:
+        if isinstance(match.found, CatalogPrice):
+            lines += [f"  {match.row.model_id}: {note}" for note in match.found.notes]
+    if comparison.differences:
+        rows = [
+            [
+                item.row.model_id,
+                RATE_LABELS[item.rate],
+                f"{item.seed:.6f}",
+                f"{item.catalog_value:.6f}",
+                ratio_text(item.ratio),
+                _status(item),
+            ]
+            for item in comparison.differences
+        ]
+        lines += ["", _indent(table(RATE_HEADERS, rows, right={2, 3, 4}))]
+    elif any(isinstance(match.found, CatalogPrice) for match in comparison.matches):
+        lines += ["", "  every rate of the models it prices agrees"]
+    for row, rate in comparison.unrated:
+        lines.append(
+            f"  {row.model_id} {RATE_LABELS[rate]}: the catalog gives no rate for it, not compared"
+        )
+    return lines
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())
+
+
+def render_check_text(check: PriceCheck, *, price_list: str, acknowledged: str, today: date) -> str:
+    count = len(check.comparisons)
+    lines = [
+        f"{price_list}: the {len(check.rows)} rows valid on {check.on}, against {count} "
+        f"catalog snapshot{'s' if count != 1 else ''}"
+    ]
+    for comparison in check.comparisons:
+        lines += ["", *_comparison_lines(comparison, today)]
+
+    lines.append("")
+    differences, open_ = len(check.differences), len(check.unacknowledged)
+    catalogs = "the catalog" if count == 1 else "the catalogs"
+    differ = f"{differences} rate{'s differ' if differences > 1 else ' differs'} from {catalogs}"
+    if not differences:
+        lines.append(f"Every rate agrees with {catalogs}.")
+    elif not open_:
+        lines.append(f"{differ}, every one acknowledged in {acknowledged}.")
+    else:
+        lines.append(
+            f"{differ}, {open_} not acknowledged. Where the catalog is right, change the price "
+            f"list (README, Changing a price); where the project's rate is, acknowledge it in "
+            f"{acknowledged} with the reason."
+        )
+    missing = check.missing
+    if missing:
+        models = sorted({match.row.model_id for match in missing})
+        verdict = "a failure (--fail-on-missing)" if check.fail_on_missing else "not a failure"
+        lines.append(
+            f"{len(models)} model{'s' if len(models) > 1 else ''} not priced by every catalog "
+            f"({', '.join(models)}): {verdict}."
+        )
+    for item in check.unused:
+        lines.append(
+            f"note: {acknowledged}, line {item.line} ({item.price_id}, {item.catalog}, "
+            f"{item.rate}) acknowledges no difference any more: the rates agree; delete it"
+        )
+    return "\n".join(lines)

@@ -63,6 +63,7 @@ class DynamoDbWriter:
             "records": 0,
             "malformed": 0,
             "duplicated": 0,
+            "unreadable_files": 0,
             "users": 0,
             "conversations": 0,
             "feedback": 0,
@@ -274,7 +275,13 @@ class DynamoDbWriter:
             if self.defects and intact and rng.random() < 0.04:
                 lines.append(rng.choice(intact))  # Kinesis delivers at least once
                 self.counts["duplicated"] += 1
-            self.counts["records"] += len(lines)
+            if cut >= 0 and len(lines) == 1:
+                # Nothing but half a record: one JSON document that does not parse, which
+                # the ingest quarantines as an unreadable file, not as a record.
+                self.counts["malformed"] -= 1
+                self.counts["unreadable_files"] += 1
+            else:
+                self.counts["records"] += len(lines)
             name = f"innerverse-{table}-stream-1-{hour:%Y-%m-%d-%H-%M-%S}-{rng.getrandbits(128):032x}.gz"
             write_gzip(self.out / table / f"{hour:%Y/%m/%d/%H}" / name, b"\n".join(lines) + b"\n")
             self.counts["files"] += 1

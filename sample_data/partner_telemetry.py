@@ -78,11 +78,14 @@ class PartnerTelemetryWriter:
         request_id = f"{rng.getrandbits(64):016x}"
         authorizer = {"partner_id": PARTNER, "client": "innerverse-app"}
         if rng.random() < 0.85:
+            # The HTTP API's JWT authorizer (infra/partner_api.tf) passes the token's claims.
+            claims = {**authorizer, "sub": f"{PARTNER}-ingest", "iss": "https://auth.example.com/"}
             return {
                 "version": "2.0", "routeKey": "POST /v1/telemetry", "rawPath": "/v1/telemetry",
                 "headers": {"content-type": "application/json", "user-agent": "innerverse-sdk"},
                 "requestContext": {"http": {"method": "POST", "path": "/v1/telemetry"}, "requestId": request_id,
-                                   "timeEpoch": int(at.timestamp() * 1000), "authorizer": {"lambda": authorizer}},
+                                   "timeEpoch": int(at.timestamp() * 1000),
+                                   "authorizer": {"jwt": {"claims": claims, "scopes": None}}},
                 "body": body.decode(), "isBase64Encoded": False,
             }  # fmt: skip
         return {

@@ -215,23 +215,25 @@ def test_an_edited_or_deleted_item_breaks_the_chain(table, tmp_path, capsys):
 
     _edit_record(client, name, 2, lambda record: record["details"].update(n=999))
     assert log.verify().problems == [
-        "record 2 (BUNDLE_CREATED) was changed: its hash does not match"
+        "record 2 (BUNDLE_CREATED) was changed or forged: its keyed hash does not match"
     ]
     assert main(["audit", "--verify"]) == 1
     captured = capsys.readouterr()
     assert "broken: record 2 (BUNDLE_CREATED) was changed" in captured.out
     assert f"the audit log dynamodb://{name}" in captured.err
 
-    # rewriting its hash too does not help: record 3 still points at the original
+    # rewriting its hash too does not help without the key (tests/test_audit_tampering.py)
     def rehash(record):
-        from privacy.audit import record_hash
+        from privacy.audit import record_mac
 
-        record["hash"] = record_hash(
-            2, record["at"], record["event"], record["details"], record["prev_hash"]
-        )
+        fields = (2, record["at"], record["event"], record["details"], record["prev_hash"])
+        record["hash"] = record_mac("a-key-made-up-by-the-forger-0123456789", *fields, "x")
 
     _edit_record(client, name, 2, rehash)
-    assert log.verify().problems == ["record 3 does not link to record 2"]
+    assert log.verify().problems == [
+        "record 2 (BUNDLE_CREATED) was changed or forged: its keyed hash does not match",
+        "record 3 does not link to record 2",
+    ]
 
     client.delete_item(TableName=name, Key={"log": {"S": "audit"}, "seq": {"N": "4"}})
     problems = log.verify().problems
@@ -343,7 +345,7 @@ def test_sage_audit_filters_records_in_the_table(partner_log, capsys):
     (line,) = capsys.readouterr().out.splitlines()
     record = json.loads(line)
     assert record["event"] == "BUNDLE_CREATED" and record["details"]["partner"] == "acme"
-    assert set(record) == {"seq", "at", "event", "details", "prev_hash", "hash"}
+    assert set(record) == {"seq", "at", "event", "details", "prev_hash", "hash", "key_id"}
 
     assert main(["audit", "--month", "2026-11"]) == 0
     out = capsys.readouterr().out

@@ -92,12 +92,20 @@ def test_the_allow_list_takes_addresses_and_networks():
 def test_the_brake_stops_an_address_after_too_many_failures():
     brake = FailureBrake(limit=3, window=60)
     for _ in range(3):
-        assert brake.blocked_for("198.51.100.7") == 0
-        brake.failed("198.51.100.7")
-    assert brake.blocked_for("198.51.100.7") > 0
-    assert brake.blocked_for("198.51.100.8") == 0  # another address is not affected
+        assert brake.reserve("198.51.100.7") == 0
+    assert brake.reserve("198.51.100.7") > 0  # counted before any check ended
+    assert brake.reserve("198.51.100.8") == 0  # another address is not affected
     brake.succeeded("198.51.100.7")
-    assert brake.blocked_for("198.51.100.7") == 0
+    assert brake.reserve("198.51.100.7") == 0
+
+
+def test_an_attempt_never_checked_is_given_back():
+    brake = FailureBrake(limit=2, window=60)
+    assert brake.reserve("198.51.100.7") == 0
+    assert brake.reserve("198.51.100.7") == 0
+    brake.cancel("198.51.100.7")
+    assert brake.reserve("198.51.100.7") == 0
+    assert brake.reserve("198.51.100.7") > 0
 
 
 def test_serve_refuses_to_start_without_a_password_hash(monkeypatch, tmp_path, capsys):

@@ -79,5 +79,33 @@ def test_lineage_runs_from_the_lake_to_both_dashboards(artifacts):
         for exposure in exposures.values()
         for parent in exposure["depends_on"]["nodes"]
     }
-    building_blocks = {"gold_user_daily_activity", "gold_activity_hourly"}
+    building_blocks = {"gold_activity_hourly"}
     assert gold - building_blocks <= exposed, "a Gold table is not on any dashboard or bundle"
+
+
+def test_person_level_tables_are_private_to_their_group(artifacts):
+    """The restricted layer's tables with a row per person can be read only by the
+    models of the `person_level` group: the Gold models that aggregate them."""
+    manifest, _ = artifacts
+    models = {
+        node["unique_id"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["package_name"] == "innerverse"
+    }
+    private = {uid: node for uid, node in models.items() if node["name"].startswith("private_")}
+    person_level = {uid for uid, node in private.items() if "user_key" in node["columns"]}
+    assert {models[uid]["name"] for uid in person_level} == {
+        "private_user_daily_activity",
+        "private_user_cost",
+    }
+    for uid in person_level:
+        assert models[uid]["access"] == "private" and models[uid]["group"] == "person_level"
+        assert models[uid]["schema"].endswith("_private")
+    group = manifest["groups"]["group.innerverse.person_level"]
+    assert group["owner"]["email"]
+    readers = [node for node in models.values() if set(node["depends_on"]["nodes"]) & person_level]
+    assert readers and all(node["group"] == "person_level" for node in readers)
+    assert all(
+        not node["name"].startswith("gold_") or "user_key" not in node["columns"]
+        for node in models.values()
+    )

@@ -35,6 +35,7 @@ from sage.warehouse import open_warehouse
 from sample_data.world import World
 from tests.conftest import Built
 from tests.copies import copy_build
+from tests.test_cost import price_list
 
 USER_TABLES = ("turns", "observations", "conversations", "users", "feedback")
 
@@ -94,7 +95,8 @@ def gold_state(connection) -> dict:
         "user_cost": {
             row[0]: row[1:]
             for row in connection.execute(
-                "select user_key, turns, conversations, cost_usd from innerverse_gold.user_cost "
+                "select user_key, turns, conversations, cost_usd "
+                "from innerverse_private.user_cost "
                 "where window_name = 'all time'"
             ).fetchall()
         },
@@ -111,7 +113,7 @@ def user_rows(settings: Settings, user_key: str) -> dict[str, int]:
             for schema, table in connection.execute(
                 "select distinct replace(table_schema, 'innerverse_', ''), table_name "
                 "from information_schema.columns where column_name = 'user_key' "
-                "and table_schema in ('innerverse_silver', 'innerverse_gold')"
+                "and table_schema in ('innerverse_silver', 'innerverse_private', 'innerverse_gold')"
             ).fetchall()
         }
     finally:
@@ -177,7 +179,8 @@ def erased(built: Built, tmp_path_factory) -> Erased:
 
 
 def test_no_row_of_the_user_is_left_in_silver_or_gold(erased: Erased):
-    assert erased.before_rows["silver.turns"] > 0 and erased.before_rows["gold.user_cost"] > 0
+    assert erased.before_rows["silver.turns"] > 0 and erased.before_rows["private.user_cost"] > 0
+    assert not [label for label in erased.before_rows if label.startswith("gold.")]
     assert erased.before_rows["silver.feedback"] > 0
     assert set(user_rows(erased.settings, erased.user_key).values()) == {0}
 
@@ -195,11 +198,16 @@ def test_every_aggregate_changes_by_exactly_the_users_share(erased: Erased):
         total_cost - cost,
     )
     # per day and model, per day and route: one user fewer where they were active, their
-    # turns and their cost less; a row only they made goes
+    # turns and their cost less; a row only they made goes. Gold's model ids are closed
+    # to the price list: any other is 'other'.
+    priced_models = {row["model_id"] for row in price_list()}
     for dimension, column in (("model", 1), ("route", 5)):
         mine: dict[tuple, list] = {}
         for row in turns:
-            entry = mine.setdefault((row[0], row[column]), [0, Decimal(0)])
+            value = row[column]
+            if dimension == "model" and value not in priced_models:
+                value = "other"
+            entry = mine.setdefault((row[0], value), [0, Decimal(0)])
             entry[0] += 1
             entry[1] += Decimal(str(row[2])) if row[2] is not None else 0
         expected = {}
@@ -246,10 +254,11 @@ def test_the_receipt_and_the_ledger(erased: Erased):
     assert receipt["removed"]["silver_rows"] == {
         label: count for label, count in erased.before_rows.items() if label.startswith("silver.")
     }
-    assert receipt["removed"]["gold_rows"] == {
-        label: count for label, count in erased.before_rows.items() if label.startswith("gold.")
+    assert receipt["removed"]["private_rows"] == {
+        label: count for label, count in erased.before_rows.items() if label.startswith("private.")
     }
-    assert receipt["removed"]["gold_rows"]["gold.user_cost"] > 0
+    assert receipt["removed"]["private_rows"]["private.user_cost"] > 0
+    assert receipt["removed"]["gold_rows"] == {}  # Gold holds no row of anyone
     expected: dict[str, int] = {}
     for line in their_lines(erased.before_lines, erased.app_hash)[1]:
         table = f"bronze/{line['source']}"
@@ -291,7 +300,7 @@ def test_a_build_keeps_erased_users_out_and_an_interrupted_request_resumes(
     lake = open_lake(settings.lake)
     connection = duckdb.connect(settings.warehouse, read_only=True)
     second = connection.execute(
-        "select user_key from innerverse_gold.user_cost where window_name = 'all time' "
+        "select user_key from innerverse_private.user_cost where window_name = 'all time' "
         "order by turns desc limit 1"
     ).fetchone()[0]
     connection.close()
@@ -305,7 +314,7 @@ def test_a_build_keeps_erased_users_out_and_an_interrupted_request_resumes(
 
     # An incremental build already leaves both users out: the post-hook deletes the rows
     # the merge would keep, the filter keeps new ones out.
-    run_dbt(["run", "--select", "tag:silver", "tag:gold"], settings, quiet=True)
+    run_dbt(["run", "--select", "tag:silver", "tag:private", "tag:gold"], settings, quiet=True)
     assert set(user_rows(settings, second).values()) == {0}
     assert set(user_rows(settings, erased.user_key).values()) == {0}
 
@@ -314,6 +323,12 @@ def test_a_build_keeps_erased_users_out_and_an_interrupted_request_resumes(
     assert main(["erase", "--user", second, *args]) == 0
     out = capsys.readouterr().out
     assert f"resuming request {entry.request_id}" in out and "(complete)" in out
+    # its ERASURE_REQUESTED record, lost with the process, is written on resuming, so the
+    # log holds every request of the ledger and verifies against it
+    records = [(r.event, r.details.get("request_id")) for r in AuditLog.in_lake(lake).records()]
+    assert records.count(("ERASURE_REQUESTED", entry.request_id)) == 1
+    assert records.count(("ERASURE_COMPLETED", entry.request_id)) == 1
+    assert main(["audit", "--verify", "--lake", settings.lake]) == 0
     app_hash = next(
         found
         for found in {line.get("uid") for line in erased.before_lines}
@@ -326,7 +341,7 @@ def test_a_build_keeps_erased_users_out_and_an_interrupted_request_resumes(
     run_dbt(
         [
             "run", "--full-refresh", "--vars", "{rebuild_silver_from_bronze: true}",
-            "--select", "tag:silver", "tag:gold",
+            "--select", "tag:silver", "tag:private", "tag:gold",
         ],
         settings,
         quiet=True,

@@ -181,3 +181,32 @@ def test_the_partner_api_needs_a_partner_token_and_runs_the_partner_handler():
     assert {"SAGE_LAKE", "SAGE_AUDIT_TABLE"} <= set(variables)  # scrub violations are audited
     log_format = resources["aws_apigatewayv2_stage.partner_telemetry"]["access_log_settings"][0]
     assert "body" not in log_format["format"] and "Authorization" not in log_format["format"]
+
+
+def test_the_dashboard_policy_denies_every_layer_but_gold_and_the_price_list():
+    """The per-person tables (<schema>_private), Silver, Bronze and the lake are denied
+    to the dashboard and BI role outright, whatever else the role is granted."""
+    layers = set(declarations()["locals"]["dbt_layers"])
+    restricted = set(declarations()["locals"]["restricted_layers"])
+    assert "private" in restricted and layers - restricted == {"gold", "reference"}
+    text = (INFRA / "iam.tf").read_text()
+    policy = text[text.index('resource "aws_iam_policy" "dashboard_read"') :]
+    deny = policy[: policy.index('Sid      = "NeverRestrictedFiles"')]
+    assert 'Effect = "Deny"' in deny and "local.restricted_layers" in deny
+    assert 'module.bucket["silver"]' in policy[policy.index("NeverRestrictedFiles") :]
+
+
+def test_every_function_that_writes_the_audit_log_gets_the_key_from_ssm():
+    """A function given the audit table appends to it, which needs the audit key; the
+    key comes from an SSM SecureString, never from a value in the repository."""
+    resources = declarations()["resource"]
+    writers = [
+        body["environment"][0]["variables"]
+        for name, body in resources.items()
+        if name.startswith("aws_lambda_function.")
+        and "SAGE_AUDIT_TABLE" in body.get("environment", [{}])[0].get("variables", {})
+    ]
+    assert len(writers) >= 3
+    for variables in writers:
+        assert variables["SAGE_AUDIT_KEY"] == "${local.audit_key}"
+    assert declarations()["locals"]["audit_key"] == "${data.aws_ssm_parameter.audit_key.value}"

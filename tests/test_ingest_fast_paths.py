@@ -10,6 +10,7 @@ defect, and files built here to hit each rule at and around its boundary.
 
 from __future__ import annotations
 
+import base64
 import copy
 import gzip
 import itertools
@@ -22,6 +23,7 @@ import msgspec
 import orjson
 import pytest
 
+from ingest import limits
 from ingest.lake import LocalLake
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.records import IngestContext, Landing
@@ -91,6 +93,7 @@ def _turn() -> dict:
 
 
 EARLIEST_MS = 1_577_836_800_000  # 2020-01-01
+REQUEST_ID = "5c1f0a2e-7b3d-4e8f-9a6b-1c2d3e4f5a6b"
 LATEST_MS = int((NOW.timestamp() + 86_400) * 1000)
 HEX = "5b8ca42d686116c705e16766c2c30abe20930477a0c32fd71a84185473898885"
 
@@ -127,6 +130,9 @@ def _aws_variants(turn: dict) -> list[object]:
     aws = turn["_aws"]
     timestamps = [EARLIEST_MS - 1, EARLIEST_MS, LATEST_MS, LATEST_MS + 1, 86_400_000]
     timestamps += [float(aws["Timestamp"]), aws["Timestamp"] + 0.5, str(aws["Timestamp"])]
+    # The same instant in seconds, microseconds and nanoseconds; past any unit.
+    timestamps += [aws["Timestamp"] // 1000, aws["Timestamp"] * 1000, aws["Timestamp"] * 10**6]
+    timestamps += [99999999999999999, 10**20, -aws["Timestamp"], 1e300]
     variants: list[object] = [{**aws, "Timestamp": value} for value in timestamps]
     variants.append({key: value for key, value in aws.items() if key != "Timestamp"})
     variants.append({**aws, "LogGroupName": "/aws/lambda/innerverse-chat"})
@@ -180,6 +186,20 @@ def _messages() -> list[str]:
         "null",
         "",
         "START RequestId: 5c1f Version: $LATEST",
+        # What the Lambda runtimes write before a line (Node.js, Python's logging).
+        f"2026-04-21T10:00:00.123Z\t{REQUEST_ID}\tINFO\t{text}\n",
+        f"2026-04-21T10:00:00.123Z\t{REQUEST_ID}\tERROR\t{text}",
+        f"[INFO]\t2026-04-21T10:00:00.123Z\t{REQUEST_ID}\t{text}\n",
+        f"[WARNING]\t2026-04-21T10:00:00Z\t{REQUEST_ID}\t{text.replace('120', '121')}",
+        f"2026-04-21T10:00:00.123Z\t{REQUEST_ID}\tINFO\t{text[:-9]}",
+        f"2026-04-21T10:00:00.123Z\t{REQUEST_ID}\tINFO\t{json.dumps({**turn, 'uid': 'x'})}",
+        f"2026-04-21T10:00:00.123Z\t{REQUEST_ID}\tINFO\tCloudWatchMetrics",
+        f"2026-04-21 10:00:00.123\t{REQUEST_ID}\tINFO\t{text}",
+        f"[INFO]\t2026-04-21T10:00:00.123Z\t\t{text}",
+        f"INFO\t{text}",
+        # Over the limits: a record too large, a document nested too deep.
+        json.dumps({**turn, "note": "x" * limits.MAX_RECORD_BYTES}),
+        json.dumps({**turn, "nested": json.loads("[" * 150 + "]" * 150)}),
     ]
     rng = random.Random(20260422)
     for _ in range(300):  # random damage: mostly malformed JSON, sometimes still valid
@@ -258,7 +278,7 @@ def test_lambda_emf_every_rule_at_its_boundary(tmp_path, layout):
     reference, fast = ingest_both(tmp_path, "lambda_emf", [path])
     assert_same(reference, fast)
     assert reference["report"]["landed"] > 100
-    assert len(reference["report"]["quarantined_by_reason"]) == 7  # every reason it has
+    assert len(reference["report"]["quarantined_by_reason"]) == 9  # every reason it has
 
 
 def test_lambda_emf_file_that_is_not_one_payload_per_line(tmp_path):
@@ -277,6 +297,41 @@ def test_lambda_emf_file_that_is_not_one_payload_per_line(tmp_path):
     for name, data in {"pretty": pretty, "damaged": damaged, **refused}.items():
         (inputs / name).write_bytes(payloads[0] + b"\n" + data + b"\n" + payloads[2])
     assert_same(*ingest_both(tmp_path, "lambda_emf", sorted(inputs.iterdir())))
+
+
+def test_lambda_emf_bytes_that_are_not_utf8_either_way(tmp_path):
+    """Invalid UTF-8 in a message once escaped the fast path as a UnicodeDecodeError."""
+    payloads = _payloads()[:3]
+    damaged = payloads[1].replace(b'"message":"', b'"message":"\xff', 1)
+    inputs = tmp_path / "input"
+    inputs.mkdir()
+    (inputs / "among-others").write_bytes(b"\n".join([payloads[0], damaged, payloads[2]]))
+    (inputs / "alone").write_bytes(damaged)
+    reference, fast = ingest_both(tmp_path, "lambda_emf", sorted(inputs.iterdir()))
+    assert_same(reference, fast)
+    assert reference["report"]["quarantined_by_reason"]["malformed_json"] >= 1
+    assert reference["report"]["files_rejected"] == 1  # alone, the payload is the whole file
+
+
+@pytest.mark.parametrize("shape", ["compact", "pretty", "one_per_line"])
+def test_lambda_emf_subscription_events_either_way(tmp_path, shape):
+    """{"awslogs": {"data": ...}} as a Lambda gets it: one, or several one per line."""
+    payloads = _payloads()
+
+    def event(payload: bytes) -> dict:
+        return {"awslogs": {"data": base64.b64encode(gzip.compress(payload)).decode()}}
+
+    if shape == "one_per_line":
+        data = b"\n".join(json.dumps(event(payload)).encode() for payload in payloads)
+    else:
+        data = json.dumps(event(b"\n".join(payloads)), indent=2 if shape == "pretty" else None)
+        data = data.encode()
+    path = tmp_path / "input" / "event.json"
+    path.parent.mkdir()
+    path.write_bytes(data)
+    reference, fast = ingest_both(tmp_path, "lambda_emf", [path])
+    assert_same(reference, fast)
+    assert reference["report"]["landed"] > 100
 
 
 def test_lambda_emf_redelivery_across_files_is_a_duplicate_either_way(tmp_path):

@@ -219,11 +219,15 @@ def test_personal_data_is_quarantined_and_audited_without_the_value(world: World
 
 def test_the_api_handler_audits_what_it_scrubs(tmp_path, monkeypatch):
     monkeypatch.setenv("SAGE_LAKE", str(tmp_path / "lake"))
-    good, leak = _events()[0], _violations()[0]
+    good, leak = _events()[1], _violations()[0]  # both acme-ai's, the partner of the token
     response = partner_telemetry_handler(
         {
             "version": "2.0",
-            "requestContext": {"http": {"method": "POST"}, "requestId": "r-1"},
+            "requestContext": {
+                "http": {"method": "POST"},
+                "requestId": "r-1",
+                "authorizer": {"jwt": {"claims": {"partner_id": "acme-ai"}}},
+            },
             "body": json.dumps({"events": [good, leak]}),
         }
     )

@@ -196,14 +196,14 @@ def repo(tmp_path) -> Path:
 
 @pytest.fixture
 def gold(tmp_path) -> Path:
-    """A DuckDB warehouse whose Gold daily totals are USAGE."""
+    """A DuckDB warehouse whose daily totals per logged model id are USAGE."""
     path = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(path)) as connection:
-        connection.execute("create schema innerverse_gold")
+        connection.execute("create schema innerverse_private")
         connection.execute(
             """
-            create table innerverse_gold.cost_daily_by_model (
-                turn_date date, model_id varchar, users bigint, conversations bigint,
+            create table innerverse_private.model_usage_daily (
+                turn_date date, model_id varchar,
                 turns bigint, unpriced_turns bigint, tokens_in hugeint, tokens_out hugeint,
                 tokens_cache_read hugeint, tokens_cache_write hugeint, cost_usd decimal(20, 10)
             )
@@ -211,8 +211,8 @@ def gold(tmp_path) -> Path:
         )
         for day in USAGE:
             connection.execute(
-                "insert into innerverse_gold.cost_daily_by_model values "
-                "(?, ?, 1, 1, ?, 0, ?, ?, ?, ?, 0)",
+                "insert into innerverse_private.model_usage_daily values "
+                "(?, ?, ?, 0, ?, ?, ?, ?, 0)",
                 [
                     day.turn_date,
                     day.model_id,
@@ -274,7 +274,7 @@ def test_a_future_row_passes_and_shows_no_impact(repo, gold, capsys):
         f"| m@{SOON} | m | {SOON} | open | 2.000000 | 10.000000 | 0.200000 | 2.500000 | n |" in out
     )
     assert f"| m@2026-01-01 | m | effective_to | open | {SOON} |" in out
-    assert "18 turns in innerverse_gold.cost_daily_by_model" in out
+    assert "18 turns in innerverse_private.model_usage_daily" in out
     assert "No turn falls on a day whose price changes: no cost changes." in out
 
 

@@ -28,11 +28,12 @@ def test_guard_passes_on_the_demo_data_and_covers_every_table(built: Built, demo
         f"{schema.removeprefix('innerverse_')}.{name}"
         for schema, name in warehouse.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('innerverse_silver', 'innerverse_gold')"
+            "where table_schema in ('innerverse_silver', 'innerverse_private', 'innerverse_gold')"
         ).fetchall()
     }
     assert {table.label for table in demo_report.tables} == built_tables
-    assert "silver.turns" in built_tables and "gold.user_cost" in built_tables
+    assert "silver.turns" in built_tables and "private.user_cost" in built_tables
+    assert not [label for label in built_tables if label == "gold.user_cost"]
     for table in demo_report.tables:
         rows = warehouse.execute(f"select count(*) from {table.relation}").fetchone()[0]
         assert table.allowlisted and not table.sampled
@@ -97,7 +98,9 @@ def test_guard_on_a_warehouse_without_silver_or_gold(tmp_path, capsys):
     empty = tmp_path / "warehouse.duckdb"
     duckdb.connect(str(empty)).close()
     assert main(["guard", "--warehouse", str(empty), "--report", str(tmp_path / "r.json")]) == 2
-    assert "has no Silver or Gold tables: run `sage build` first" in capsys.readouterr().err
+    assert (
+        "has no Silver, private or Gold tables: run `sage build` first" in capsys.readouterr().err
+    )
     assert not (tmp_path / "r.json").exists()
     with pytest.raises(GuardError, match="no warehouse at"):
         run_guard(Settings.from_env(warehouse=str(tmp_path / "missing.duckdb"), target="local"))
@@ -106,13 +109,15 @@ def test_guard_on_a_warehouse_without_silver_or_gold(tmp_path, capsys):
 def test_propose_drafts_entries_for_what_is_not_listed(built: Built, tmp_path):
     settings = copy_build(built, tmp_path, lake=False)
     connection = duckdb.connect(settings.warehouse)
-    connection.execute("alter table innerverse_gold.user_cost add column favourite_colour varchar")
+    connection.execute(
+        "alter table innerverse_private.user_cost add column favourite_colour varchar"
+    )
     connection.execute(
         "create table innerverse_gold.mood_by_week (week_date date, user_key varchar, users bigint)"
     )
     connection.close()
     text = proposal(settings)
-    assert "# gold.user_cost" in text and "favourite_colour: code  # VARCHAR" in text
+    assert "# private.user_cost" in text and "favourite_colour: code  # VARCHAR" in text
     assert "# gold.mood_by_week (new table)" in text
     assert "user_key: pseudonym" in text and "week_date: date" in text and "users: number" in text
     assert "turns" not in text  # listed columns are not proposed again

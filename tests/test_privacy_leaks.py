@@ -4,8 +4,9 @@ The leaks are planted in a copy of the session build, thinned to a tenth of its
 rows so the checks run fast: an email inside a model id, an IP address inside a
 route, a full IPv6 address where a /48 network belongs, a phone number in an
 error code, the app's unkeyed sha256 of a user id as a pseudonym, a raw user id
-(a UUID) as a pseudonym, a feedback comment in the rating column (now text),
-and a column nobody reviewed.
+(a UUID) as a pseudonym in the private per-person layer, a feedback comment in
+the rating column (now text), a column nobody reviewed, and a pseudonym column
+in a Gold table (Gold publishes no person).
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ CAUGHT = {
     ("silver.requests", "client_network", "format"),
     ("silver.partner_telemetry", "error_code", "phone"),
     ("silver.users", "user_key", "source_id"),
-    ("gold.user_cost", "user_key", "format"),
+    ("private.user_cost", "user_key", "format"),
     ("silver.feedback", "rating", "type"),
     ("silver.feedback", "rating", "free_text"),
+    ("gold.cost_summary", "user_key", "person_key"),
 }
 
 
@@ -66,12 +68,13 @@ def leaky(built: Built, tmp_path_factory):
         "where event_id = (select min(event_id) from innerverse_silver.partner_telemetry)",
         f"update innerverse_silver.users set user_key = '{app_hash}' "
         "where user_key = (select min(user_key) from innerverse_silver.users)",
-        f"update innerverse_gold.user_cost set user_key = '{RAW_USER_ID}' "
-        "where rowid = (select min(rowid) from innerverse_gold.user_cost)",
+        f"update innerverse_private.user_cost set user_key = '{RAW_USER_ID}' "
+        "where rowid = (select min(rowid) from innerverse_private.user_cost)",
         "alter table innerverse_silver.feedback alter rating type varchar",
         f"update innerverse_silver.feedback set rating = '{COMMENT}' "
         "where feedback_key = (select min(feedback_key) from innerverse_silver.feedback)",
-        "alter table innerverse_gold.user_cost add column contact_email varchar",
+        "alter table innerverse_private.user_cost add column contact_email varchar",
+        "alter table innerverse_gold.cost_summary add column user_key varchar",
     ]
     for statement in statements:
         connection.execute(statement)
@@ -94,11 +97,12 @@ def test_sage_guard_catches_every_planted_leak(leaky, tmp_path, capsys):
     # one planted row each, counted exactly
     for failure in failures:
         if (failure["table"], failure["column"], failure["rule"]) in CAUGHT - {
-            ("silver.feedback", "rating", "type")
+            ("silver.feedback", "rating", "type"),
+            ("gold.cost_summary", "user_key", "person_key"),
         }:
             assert failure["failing_rows"] == 1, failure
     unreviewed = next(
-        f for f in failures if f["table"] == "gold.user_cost" and f["rule"] == "allowlist"
+        f for f in failures if f["table"] == "private.user_cost" and f["rule"] == "allowlist"
     )
     assert unreviewed["detail"] == "not in the allow-list: contact_email"
     rating = next(f for f in failures if f["column"] == "rating" and f["rule"] == "type")
@@ -110,7 +114,7 @@ def test_sage_guard_catches_every_planted_leak(leaky, tmp_path, capsys):
     email = next(f for f in failures if f["rule"] == "email")
     assert email["example"] == "a***.c***-s***-*-* j***.d***@e***.com"
     line = next(line for line in out.splitlines() if "silver.turns" in line and "email" in line)
-    assert line.split()[:5] == ["silver.turns", "model_id", "code", "email", "1"]
+    assert line.split()[:5] == ["silver.turns", "model_id", "open_code", "email", "1"]
     assert email["example"] in line
     # and nothing it prints or writes holds a planted value
     for secret in (EMAIL, IP, IPV6, PHONE, RAW_USER_ID, COMMENT):
@@ -127,12 +131,14 @@ def test_dbt_privacy_tests_catch_every_planted_leak(leaky):
         "select table_name, column_name, rule, failing_rows, detail "
         "from innerverse_dbt_test__audit.gold_holds_no_personal_data union all "
         "select table_name, column_name, rule, failing_rows, detail "
+        "from innerverse_dbt_test__audit.private_holds_no_personal_data union all "
+        "select table_name, column_name, rule, failing_rows, detail "
         "from innerverse_dbt_test__audit.pseudonyms_are_not_source_ids"
     ).fetchall()
     connection.close()
     found = {(table, column, rule) for table, column, rule, _, _ in rows}
     assert found >= CAUGHT, CAUGHT - found
-    assert ("gold.user_cost", "contact_email", "allowlist") in found
+    assert ("private.user_cost", "contact_email", "allowlist") in found
     counts = {(table, column, rule): count for table, column, rule, count, _ in rows}
     assert counts[("silver.turns", "model_id", "email")] == 1
     assert counts[("silver.users", "user_key", "source_id")] == 1
@@ -169,15 +175,15 @@ def test_a_build_checks_the_rows_it_wrote_and_dbt_test_checks_every_row(built, t
         "select min(turn_date), max(turn_date) from innerverse_silver.turns"
     ).fetchone()
     connection.execute(
-        f"update innerverse_silver.turns set route = '/invoke/{EMAIL}' where event_id = "
+        f"update innerverse_silver.turns set model_id = 'claude {EMAIL}' where event_id = "
         f"(select min(event_id) from innerverse_silver.turns where turn_date = '{old_day}')"
     )
     connection.close()
-    # a redelivered line of the last day, with an address in its route
+    # a redelivered line of the last day, with an address in its model id
     lake_day = next((tmp_path / "lake" / "bronze" / "lambda_emf").glob(f"dt={last_day}"))
     source = sorted(lake_day.rglob("*.ndjson.gz"))[0]
     line = json.loads(gzip.decompress(source.read_bytes()).splitlines()[0])
-    line.update(event_id="f" * 32, route=f"/invoke/{EMAIL}")
+    line.update(event_id="f" * 32, model_id=f"claude {EMAIL}")
     (source.parent / "planted.ndjson.gz").write_bytes(gzip.compress(json.dumps(line).encode()))
 
     def email_rows(command: list[str]) -> int:
@@ -187,7 +193,7 @@ def test_a_build_checks_the_rows_it_wrote_and_dbt_test_checks_every_row(built, t
         (count,) = connection.execute(
             "select sum(failing_rows) "
             "from innerverse_dbt_test__audit.silver_holds_no_personal_data "
-            "where table_name = 'silver.turns' and column_name = 'route' and rule = 'email'"
+            "where table_name = 'silver.turns' and column_name = 'model_id' and rule = 'email'"
         ).fetchone()
         connection.close()
         return count

@@ -96,14 +96,22 @@ def test_silver_rows_older_than_two_years_are_deleted_and_stay_deleted(
         "select count(*) from innerverse_silver.requests where request_date < date '2026-09-05'"
     ).fetchone()[0]
     prices = connection.execute("select count(*) from innerverse_silver.prices").fetchone()[0]
+    # the private per-person days have Silver's retention too
+    old_user_days = connection.execute(
+        "select count(*) from innerverse_private.user_daily_activity "
+        "where activity_date < date '2026-09-05'"
+    ).fetchone()[0]
     connection.close()
-    assert 0 < old_turns < all_turns and old_requests > 0
+    assert 0 < old_turns < all_turns and old_requests > 0 and old_user_days > 0
 
     args = ["--lake", settings.lake, "--warehouse", settings.warehouse, "--today", str(today)]
     assert main(["retention", *args]) == 0
     out = capsys.readouterr().out
     assert re.search(rf"silver\.turns\s+{old_turns:,}\s+turn_date < 2026-09-05", out)
     assert "kept: silver.prices (declared `retention: keep`)" in out
+    assert re.search(
+        rf"private\.user_daily_activity\s+{old_user_days:,}\s+activity_date < 2026-09-05", out
+    )
 
     connection = duckdb.connect(settings.warehouse, read_only=True)
     remaining = connection.execute(
@@ -114,8 +122,15 @@ def test_silver_rows_older_than_two_years_are_deleted_and_stay_deleted(
         connection.execute("select count(*) from innerverse_silver.prices").fetchone()[0] == prices
     )
     connection.close()
+    connection = duckdb.connect(settings.warehouse, read_only=True)
+    assert connection.execute(
+        "select count(*) from innerverse_private.user_daily_activity "
+        "where activity_date < date '2026-09-05'"
+    ).fetchone() == (0,)
+    connection.close()
     (record,) = AuditLog.in_lake(open_lake(settings.lake)).records("RETENTION_APPLIED")
     assert record.details["silver_rows"]["silver.turns"] == old_turns
+    assert record.details["silver_rows"]["private.user_daily_activity"] == old_user_days
 
     # an incremental build afterwards reads the look-back window only: nothing comes back
     run_dbt(["run", "--select", "silver_turns", "silver_requests"], settings, quiet=True)

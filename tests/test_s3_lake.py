@@ -69,4 +69,4 @@ def test_ingest_to_s3_and_dbt_reads_the_lake_back_through_httpfs(s3, tmp_path, c
     report = ingest_paths(
         get_source("lambda_emf"), open_lake(tmp_path / "local"), [FIXTURES / "lambda_emf"]
     )
-    assert turns == report.landed == 7
+    assert turns == report.landed == 9

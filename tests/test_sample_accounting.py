@@ -38,6 +38,7 @@ def test_line_sources_match_the_manifest(built: Built):
         assert report.records_read == expected[read_key], name
         assert report.quarantined_total == expected["malformed"], name
         assert report.duplicates == expected["duplicated"], name
+        assert len(report.rejected_files) == expected.get("unreadable_files", 0), name
 
 
 def test_partner_telemetry_matches_the_manifest(built: Built):

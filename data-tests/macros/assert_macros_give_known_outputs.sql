@@ -157,7 +157,7 @@ cases as (
         {{ ip_network("'0:0:5::1'") }} as actual,
         '0:0:5::/48' as expected
 
-    -- request paths: id segments (UUID, long hex, number) become :id
+    -- request paths: id segments (UUID, number, hex, base64, email) become {id}
     union all
 
     select
@@ -166,7 +166,31 @@ cases as (
         {{ url_path_template(
             "'/api/conversations/6f1c2d3e-4a5b-6c7d-8e9f-0a1b2c3d4e5f/turns/12'"
         ) }} as actual,
-        '/api/conversations/:id/turns/:id' as expected
+        '/api/conversations/{id}/turns/{id}' as expected
+
+    union all
+
+    select
+        'url_path_template' as macro_name,
+        'hashed ids in hex and base64url, an email, words kept' as case_name,
+        {{ url_path_template(
+            "'/u/4f9c2a1b7d3e8f60/p/q1w2E3r4T5y6U7i8O9p0aSdFgHjKlZxCvBnM1234567/"
+            ~ "jane.doe@example.com/invoke-stream/avatar-0123456789abcdef.png'"
+        ) }} as actual,
+        '/u/{id}/p/{id}/{id}/invoke-stream/avatar-{id}.png' as expected
+
+    -- a rule of a run and the expressions it must also match (the guard's base64_id)
+    union all
+
+    select
+        'run_with_all' as macro_name,
+        'a run mixing cases and digits, and one that does not' as case_name,
+        cast({{ run_with_all(
+            "'id T2sxZ3h6Q3ZiTm0xMjM0NTY3OA'", '[A-Za-z0-9+/_-]{22,}', ['[A-Z]', '[a-z]', '[0-9]']
+        ) }} as varchar) || ' ' || cast({{ run_with_all(
+            "'ServiceUnavailableException'", '[A-Za-z0-9+/_-]{22,}', ['[A-Z]', '[a-z]', '[0-9]']
+        ) }} as varchar) as actual,
+        'true false' as expected
 
     -- ISO weekday: Monday 1 .. Sunday 7 on both engines
     union all

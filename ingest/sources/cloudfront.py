@@ -14,6 +14,10 @@ dropped here and never land: the query string and cookies (session tokens,
 ids), ``x-forwarded-for`` (more addresses), the client port, field-level
 encryption details and byte ranges. Fields this parser does not know are
 reported by name and not landed.
+
+A line over the record limit is quarantined as ``too_large``, a field over the
+field limit as ``out_of_range`` (CloudFront itself refuses requests that long),
+before any conversion or pattern runs on them.
 """
 
 from __future__ import annotations
@@ -24,19 +28,21 @@ import itertools
 import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import msgspec
 
 from ingest.enrich import UserAgentClass, UserAgentClassifier, country_of_edge
+from ingest.limits import MAX_FIELD_CHARS, MAX_RECORD_BYTES
 from ingest.records import (
     INVALID_FORMAT,
     INVALID_TYPE,
     MISSING_FIELD,
     OUT_OF_RANGE,
     SCHEMA_VERSION,
+    TOO_LARGE,
     IngestContext,
     Landed,
     Landing,
@@ -45,7 +51,7 @@ from ingest.records import (
     envelope,
     event_ids,
 )
-from ingest.validate import EARLIEST_EVENT, check_event_time
+from ingest.validate import EARLIEST_EVENT, check_event_micros
 
 NAME = "cloudfront"
 
@@ -308,7 +314,7 @@ class _Clock:
             raise RecordError(INVALID_FORMAT, "time", f"time {clock[:20]!r} is not HH:MM:SS")
         seconds = midnight + int(clock[0:2]) * 3600 + int(clock[3:5]) * 60 + int(clock[6:8])
         if seconds > self.latest or seconds < EARLIEST_SECONDS:
-            check_event_time(datetime.fromtimestamp(seconds, UTC), "date", now=self.context.now)
+            check_event_micros(seconds * 1_000_000, "date", now=self.context.now)
         return self.context.utc.from_seconds(seconds)
 
 
@@ -318,10 +324,18 @@ EARLIEST_SECONDS = int(EARLIEST_EVENT.timestamp())
 def _landed(
     line: str, layout: Layout, agents: UserAgentClassifier, clock: _Clock, context: IngestContext
 ) -> Landed:
+    if len(line) > MAX_RECORD_BYTES:
+        message = f"line is {len(line):,} characters, over the limit of {MAX_RECORD_BYTES:,}"
+        raise RecordError(TOO_LARGE, None, message)
     values = line.split("\t")
     if len(values) != layout.width:
         message = f"line has {len(values)} fields, #Fields declares {layout.width}"
         raise RecordError(INVALID_FORMAT, None, message)
+    if len(line) > MAX_FIELD_CHARS:
+        for name, value in zip(layout.names, values, strict=True):
+            if len(value) > MAX_FIELD_CHARS:
+                message = f"field {name!r} is {len(value):,} characters, over {MAX_FIELD_CHARS:,}"
+                raise RecordError(OUT_OF_RANGE, name, message)
     event_at, partition = clock(values[layout.date_at], values[layout.time_at])
     fields = dict(zip(layout.columns, layout.pick(values), strict=True))
     for column, value in fields.items():
@@ -374,11 +388,14 @@ def _landed(
 
 def _milliseconds(value: str, column: str) -> int:
     try:
-        return round(float(value) * 1000)
+        millis = round(float(value) * 1000)
     except (ValueError, OverflowError):  # OverflowError: "inf", "1e999"
         raise RecordError(
             INVALID_TYPE, column, f"field {column!r} must be seconds, got {value[:40]!r}"
         ) from None
+    if abs(millis) > MAX_BIGINT:  # "1e300" seconds: a number, but not a bigint of ms
+        raise RecordError(OUT_OF_RANGE, column, f"field {column!r} is {value[:40]!r}, too large")
+    return millis
 
 
 def _is_ipv6(text: str) -> bool:
@@ -515,10 +532,12 @@ def _land_run(
     refer: set[int] = set()  # the lines to hand to the reference
     if set(map(len, rows)) != {plan.width}:
         refer.update(at for at, row in enumerate(rows) if len(row) != plan.width)
+    if max(map(len, lines)) > MAX_FIELD_CHARS:  # a field may be over its limit
+        refer.update(at for at, line in enumerate(lines) if len(line) > MAX_FIELD_CHARS)
     if refer:
-        # In the columns, a copy of a line of the right width stands in for each line
-        # of the wrong width, so that the columns line up.
-        stand_in = next((row for row in rows if len(row) == plan.width), plan.placeholder)
+        # In the columns, a copy of a line the fast path takes stands in for each line
+        # it hands on (of the wrong width, or too long), so that the columns line up.
+        stand_in = next((row for at, row in enumerate(rows) if at not in refer), plan.placeholder)
         for at in refer:
             rows[at] = stand_in
     columns = list(zip(*rows, strict=True))
@@ -623,8 +642,9 @@ def _land_run(
         if at < count:
             landing.add(_reference(numbers[at], lines[at], layout, agents, clock, context))
         start = at + 1
-    for name in plan.unknown:
-        landing.unknown_fields[name] += landed
+    if landed:  # the reference counts an unknown field once per line it lands
+        for name in plan.unknown:
+            landing.unknown_fields[name] += landed
 
 
 def _text(column: Sequence[str]) -> Sequence[str | None]:

@@ -1,9 +1,12 @@
 """DynamoDB stream records of the app's users, conversations and feedback tables.
 
-Accepted as a Lambda stream event (``{"Records": [...]}``) or as files of one
-record per line (Kinesis Data Streams for DynamoDB → Firehose). Attributes are
+Accepted as a Lambda stream event (``{"Records": [...]}``, pretty-printed or
+not, as a saved test event is), or as files of one record per line (Kinesis
+Data Streams for DynamoDB → Firehose), or one event per line. Attributes are
 DynamoDB JSON (``{"S": ...}``, ``{"N": ...}``, maps, lists, sets, booleans,
-null); streams run with ``NEW_AND_OLD_IMAGES``.
+null); streams run with ``NEW_AND_OLD_IMAGES``. ``ApproximateCreationDateTime``
+counts seconds in Lambda events and milliseconds or microseconds through
+Kinesis: the unit is read from the magnitude.
 
 Each table lands in its own Bronze table (``dynamodb_users`` ...). Raw ids are
 replaced here by the app's own pseudonym, ``sha256(id)`` (what the turn logs
@@ -16,6 +19,7 @@ leaves only whether there was one and its length.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import re
 from collections.abc import Callable, Iterator
@@ -24,23 +28,23 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import orjson
-
+from ingest import validate as v
+from ingest.json_input import read_documents
+from ingest.limits import MAX_ATTRIBUTE_DEPTH, MAX_DEPTH, deeper_than, json_text
 from ingest.records import (
     INVALID_FORMAT,
     INVALID_TYPE,
     INVALID_VALUE,
-    MALFORMED_JSON,
     MISSING_FIELD,
     NOT_A_RECORD,
     OUT_OF_RANGE,
+    TOO_DEEP,
     IngestContext,
     Landed,
     RecordError,
     Rejected,
     envelope,
 )
-from ingest.validate import check_event_time
 
 NAME = "dynamodb"
 EVENT_NAMES = frozenset({"INSERT", "MODIFY", "REMOVE"})
@@ -59,38 +63,69 @@ def sniff(data: bytes) -> str | None:
 
 # --- DynamoDB JSON ----------------------------------------------------------
 
+# DynamoDB's numbers: up to 38 significant digits, magnitudes 1E-130 to 1E+126.
+MAX_NUMBER_TEXT = 64
+SMALLEST_EXPONENT, LARGEST_EXPONENT = -130, 125
 
-def unmarshal(value: Any, path: str) -> Any:
+
+def unmarshal(value: Any, path: str, depth: int = 1) -> Any:
     """A DynamoDB-JSON typed attribute as a plain value (numbers as Decimal)."""
     if not isinstance(value, dict) or len(value) != 1:
         raise RecordError(INVALID_TYPE, path, f"attribute {path!r} is not a DynamoDB typed value")
     ((kind, inner),) = value.items()
+    if kind in ("M", "L") and depth > MAX_ATTRIBUTE_DEPTH:
+        raise RecordError(
+            TOO_DEEP, path, f"attribute {path!r} nests deeper than {MAX_ATTRIBUTE_DEPTH} levels"
+        )
     try:
-        if kind == "S":
-            return str(inner)
+        if kind == "S" and isinstance(inner, str):
+            return inner
         if kind == "N":
-            return Decimal(inner)
-        if kind == "BOOL":
-            return bool(inner)
-        if kind == "NULL":
+            return _number(inner, path)
+        if kind == "BOOL" and isinstance(inner, bool):
+            return inner
+        if kind == "NULL" and inner is True:
             return None
-        if kind == "M":
-            return {key: unmarshal(item, f"{path}.{key}") for key, item in inner.items()}
-        if kind == "L":
-            return [unmarshal(item, f"{path}[{index}]") for index, item in enumerate(inner)]
-        if kind == "SS":
-            return sorted(str(item) for item in inner)
-        if kind == "NS":
-            return sorted(Decimal(item) for item in inner)
-        if kind == "B":
-            return base64.b64decode(inner)
-        if kind == "BS":
-            return [base64.b64decode(item) for item in inner]
-    except (InvalidOperation, TypeError, ValueError, AttributeError) as exc:
+        if kind == "M" and isinstance(inner, dict):
+            return {key: unmarshal(item, f"{path}.{key}", depth + 1) for key, item in inner.items()}
+        if kind == "L" and isinstance(inner, list):
+            return [
+                unmarshal(item, f"{path}[{index}]", depth + 1) for index, item in enumerate(inner)
+            ]
+        if kind == "SS" and isinstance(inner, list) and all(isinstance(x, str) for x in inner):
+            return sorted(inner)
+        if kind == "NS" and isinstance(inner, list):
+            return sorted(_number(item, path) for item in inner)
+        if kind == "B" and isinstance(inner, str):
+            return base64.b64decode(inner, validate=True)
+        if kind == "BS" and isinstance(inner, list):
+            return [base64.b64decode(item, validate=True) for item in inner]
+    except (binascii.Error, TypeError, ValueError) as exc:
         raise RecordError(
             INVALID_TYPE, path, f"attribute {path!r} is not a valid {kind}: {exc}"
         ) from None
-    raise RecordError(INVALID_TYPE, path, f"attribute {path!r} has unknown DynamoDB type {kind!r}")
+    if kind in ("S", "N", "BOOL", "NULL", "M", "L", "SS", "NS", "B", "BS"):
+        raise RecordError(INVALID_TYPE, path, f"attribute {path!r} is not a valid {kind}")
+    raise RecordError(
+        INVALID_TYPE, path, f"attribute {path!r} has unknown DynamoDB type {str(kind)[:20]!r}"
+    )
+
+
+def _number(text: Any, path: str) -> Decimal:
+    """A DynamoDB number (sent as text) as a Decimal; never NaN or infinite."""
+    if not isinstance(text, str) or len(text) > MAX_NUMBER_TEXT:
+        raise RecordError(INVALID_TYPE, path, f"attribute {path!r} is not a DynamoDB number")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise RecordError(
+            INVALID_TYPE, path, f"attribute {path!r} is not a DynamoDB number"
+        ) from None
+    if not number.is_finite():
+        raise RecordError(INVALID_TYPE, path, f"attribute {path!r} is not a finite number")
+    if number and not SMALLEST_EXPONENT <= number.adjusted() <= LARGEST_EXPONENT:
+        raise RecordError(OUT_OF_RANGE, path, f"attribute {path!r} is outside DynamoDB's range")
+    return number
 
 
 def unmarshal_item(image: Any, path: str) -> dict[str, Any]:
@@ -135,27 +170,27 @@ def _integer(item: dict, name: str, low: int, high: int) -> int | None:
 
 
 def _moment(item: dict, name: str, context: IngestContext, *, required: bool = False) -> str | None:
-    """An ISO-8601 string or epoch seconds attribute as a lake timestamp."""
+    """An ISO-8601 string or epoch number (any unit) attribute as a lake timestamp."""
     value = item.get(name)
     if value is None:
         if required:
             raise RecordError(MISSING_FIELD, name, f"attribute {name!r} is missing")
         return None
+    if isinstance(value, Decimal):
+        number = int(value) if value == value.to_integral_value() else float(value)
+        return context.utc.from_micros(v.epoch_micros(number, name, now=context.now))[0]
+    problem = f"attribute {name!r} is not an ISO-8601 time or an epoch time"
+    if not isinstance(value, str) or len(value) > 40:
+        raise RecordError(INVALID_FORMAT, name, problem)
     try:
-        if isinstance(value, Decimal):
-            moment = datetime.fromtimestamp(float(value), tz=UTC)
-        elif isinstance(value, str):
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-        else:
-            raise ValueError
-    except (ValueError, OverflowError):
-        raise RecordError(
-            INVALID_FORMAT, name, f"attribute {name!r} is not an ISO-8601 time or epoch seconds"
-        ) from None
-    check_event_time(moment, name, now=context.now)
-    return context.utc.from_datetime(moment)[0]
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise RecordError(INVALID_FORMAT, name, problem) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    micros = v.instant_micros(moment, name)
+    v.check_event_micros(micros, name, now=context.now)
+    return context.utc.from_micros(micros)[0]
 
 
 def _hash_id(item: dict, name: str, *, required: bool = True) -> str | None:
@@ -287,10 +322,20 @@ TABLES = {
 INGESTED = ", ".join(f"innerverse-{name}" for name in TABLES)
 
 
+MAX_ARN = 2048  # AWS's own limit on an ARN
+
+
 def table_of(record: dict) -> str:
     name = record.get("tableName")
+    if name is not None and (not isinstance(name, str) or len(name) > 255):
+        raise RecordError(INVALID_TYPE, "tableName", "tableName must be a table name (text)")
     if not name:
-        match = TABLE_FROM_ARN.search(record.get("eventSourceARN") or "")
+        arn = record.get("eventSourceARN")
+        if arn is not None and (not isinstance(arn, str) or len(arn) > MAX_ARN):
+            raise RecordError(
+                INVALID_TYPE, "eventSourceARN", "eventSourceARN must be an ARN (text)"
+            )
+        match = TABLE_FROM_ARN.search(arn or "")
         name = match.group(1) if match else None
     if not name:
         raise RecordError(
@@ -303,7 +348,7 @@ def table_of(record: dict) -> str:
         raise RecordError(
             INVALID_VALUE,
             "eventSourceARN",
-            f"table {name!r} is not one this warehouse ingests ({INGESTED})",
+            f"table {name[:80]!r} is not one this warehouse ingests ({INGESTED})",
         )
     return short
 
@@ -313,13 +358,17 @@ def to_landed(record: Any, raw: str, context: IngestContext) -> Landed:
         raise RecordError(
             NOT_A_RECORD, "dynamodb", "not a DynamoDB stream record (no 'dynamodb' object)"
         )
+    # Only a record with that many brackets can nest that deep.
+    if raw.count("{") + raw.count("[") > MAX_DEPTH and deeper_than(record, MAX_DEPTH):
+        raise RecordError(TOO_DEEP, None, f"record nests deeper than {MAX_DEPTH} levels")
     table = TABLES[table_of(record)]
     event_name = record.get("eventName")
-    if event_name not in EVENT_NAMES:
+    if not isinstance(event_name, str) or event_name not in EVENT_NAMES:
+        shown = event_name[:20] if isinstance(event_name, str) else type(event_name).__name__
         raise RecordError(
             INVALID_VALUE,
             "eventName",
-            f"eventName is {event_name!r}, expected INSERT, MODIFY or REMOVE",
+            f"eventName is {shown!r}, expected INSERT, MODIFY or REMOVE",
         )
     stream = record["dynamodb"]
     created = stream.get("ApproximateCreationDateTime")
@@ -329,9 +378,7 @@ def to_landed(record: Any, raw: str, context: IngestContext) -> Landed:
             "dynamodb.ApproximateCreationDateTime",
             "record has no ApproximateCreationDateTime",
         )
-    # Lambda's stream events count seconds, Kinesis Data Streams records milliseconds.
-    moment = datetime.fromtimestamp(created / 1000 if created > 1e11 else created, tz=UTC)
-    check_event_time(moment, "dynamodb.ApproximateCreationDateTime", now=context.now)
+    micros = v.epoch_micros(created, "dynamodb.ApproximateCreationDateTime", now=context.now)
 
     image_name = "OldImage" if event_name == "REMOVE" else "NewImage"
     image = stream.get(image_name) or stream.get("Keys")
@@ -344,11 +391,11 @@ def to_landed(record: Any, raw: str, context: IngestContext) -> Landed:
         item.update(unmarshal_item(stream["Keys"], "dynamodb.Keys"))
     fields = table.read(item, context)
 
-    natural_key = str(record.get("eventID") or raw)
-    event_at, partition = context.utc.from_datetime(moment)
+    natural_key = _short_text(record, "eventID") or raw
+    event_at, partition = context.utc.from_micros(micros)
     event = envelope(table.bronze, natural_key, event_at, context.received_at)
     event["event_name"] = event_name
-    event["sequence_number"] = str(stream.get("SequenceNumber") or "") or None
+    event["sequence_number"] = _short_text(stream, "SequenceNumber", "dynamodb.SequenceNumber")
     event.update(fields)
     unknown = tuple(
         sorted(name for name in item if name not in table.known and name not in table.dropped)
@@ -356,33 +403,42 @@ def to_landed(record: Any, raw: str, context: IngestContext) -> Landed:
     return Landed(event, partition, unknown, table.bronze)
 
 
-def iter_records(data: bytes) -> Iterator[tuple[str, Any | None, str]]:
-    """(locator, record or None, raw text) for a Lambda event or one record per line."""
-    try:
-        whole = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        whole = None
-    if isinstance(whole, dict) and isinstance(whole.get("Records"), list):
-        for index, record in enumerate(whole["Records"], start=1):
-            yield f"record {index}", record, orjson.dumps(record).decode()
-        return
-    if isinstance(whole, dict):
-        yield "record 1", whole, data.decode("utf-8", "replace")
-        return
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield f"line {number}", orjson.loads(line), line.decode("utf-8", "replace")
-        except orjson.JSONDecodeError:
-            yield f"line {number}", None, line.decode("utf-8", "replace")
+def _short_text(record: dict, name: str, path: str | None = None) -> str | None:
+    """An id AWS writes as text (a number is taken as its digits)."""
+    value = record.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int) or len(str(value)) > 128:
+        raise RecordError(INVALID_TYPE, path or name, f"{path or name} must be an id (text)")
+    return str(value)
+
+
+def iter_records(data: bytes) -> Iterator[tuple[str, Any, str] | Rejected]:
+    """(locator, record, raw text) for each record of a file, Lambda stream events
+    (``{"Records": [...]}``) and single records, as one document or one per line;
+    a Rejected for each line that cannot be read."""
+    whole, documents = read_documents(data)
+    for document in documents:
+        where = "" if whole else f"line {document.line}"
+        value = document.value
+        if document.problem is not None:
+            yield Rejected(
+                where, document.problem, None, f"line is {document.message}", document.text
+            )
+        elif isinstance(value, dict) and isinstance(value.get("Records"), list):
+            for index, record in enumerate(value["Records"], start=1):
+                locator = f"{where}, record {index}" if where else f"record {index}"
+                yield locator, record, json_text(record)
+        else:
+            yield where or "record 1", value, document.text
 
 
 def parse(data: bytes, context: IngestContext) -> Iterator[Landed | Rejected]:
-    for locator, record, raw in iter_records(data):
-        if record is None:
-            yield Rejected(locator, MALFORMED_JSON, None, "line is not valid JSON", raw)
+    for item in iter_records(data):
+        if isinstance(item, Rejected):
+            yield item
             continue
+        locator, record, raw = item
         try:
             yield to_landed(record, raw, context)
         except RecordError as err:

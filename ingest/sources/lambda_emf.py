@@ -3,10 +3,17 @@
 They arrive as CloudWatch Logs subscription payloads: JSON documents with a
 ``logEvents`` list whose ``message`` strings are the EMF JSON the handler
 printed. Firehose concatenates many payloads in one object, with or without
-newlines between them; a Lambda subscription gets one, gzip + base64 encoded.
+newlines between them; a Lambda subscription gets one, gzip + base64 encoded
+in a ``{"awslogs": {"data": ...}}`` event, which a file may hold too (a saved
+test event).
 
-One log event is one record. Fields the parser does not know are ignored and
-reported, never copied to Bronze (a new field is reviewed before it lands).
+One log event is one record. Its message is the EMF document, or the document
+after the prefix the Lambda runtime writes before what the function prints
+(Node.js: ``2023-10-25T17:38:05.273Z<TAB>request id<TAB>INFO<TAB>{...}``,
+Python's logging: ``[INFO]<TAB>2023-10-25T17:38:05.273Z<TAB>request id<TAB>{...}``):
+the EMF specification counts a valid document after such metadata as valid.
+Fields the parser does not know are ignored and reported, never copied to
+Bronze (a new field is reviewed before it lands).
 
 This is the busiest parser, so each field is checked inline for the common
 case and handed to :mod:`ingest.validate` only when that check fails; the
@@ -16,8 +23,9 @@ the record with the precise rule.
 
 from __future__ import annotations
 
+import base64
 import itertools
-import json
+import re
 from collections.abc import Iterator
 from operator import attrgetter, itemgetter
 from typing import Annotated, Any, Literal
@@ -27,10 +35,23 @@ import orjson
 from msgspec import Meta, Struct
 
 from ingest import validate as v
+from ingest.json_input import Document, read_documents
+from ingest.limits import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_RECORD_BYTES,
+    deeper_than,
+    gunzip,
+    json_text,
+)
 from ingest.records import (
     MALFORMED_JSON,
     NOT_A_RECORD,
     SCHEMA_VERSION,
+    TOO_DEEP,
+    TOO_LARGE,
+    UNREADABLE_FILE,
+    FileRejected,
     IngestContext,
     Landed,
     Landing,
@@ -65,9 +86,55 @@ def sniff(data: bytes) -> str | None:
     if not head.startswith(b"{"):
         first = head.split(b"\n", 1)[0][:60].decode("utf-8", "replace")
         return f"expected CloudWatch Logs subscription JSON, file starts with {first!r}"
-    if b'"logEvents"' not in head and b'"messageType"' not in head:
-        return "expected CloudWatch Logs subscription JSON (no 'messageType'/'logEvents' keys)"
+    if (
+        b'"logEvents"' not in head
+        and b'"messageType"' not in head
+        and not AWSLOGS_EVENT.match(head)
+    ):
+        return (
+            "expected CloudWatch Logs subscription JSON (no 'messageType'/'logEvents' keys, "
+            "not an {'awslogs': ...} event)"
+        )
     return None
+
+
+# A Lambda subscription event, {"awslogs": {"data": "<base64 of gzip>"}}: its one key first.
+AWSLOGS_EVENT = re.compile(rb'\s*\{\s*"awslogs"\s*:')
+
+
+def unwrap(data: bytes) -> bytes:
+    """The CloudWatch payloads of a file: itself, or, when it holds Lambda
+    subscription events (one, pretty-printed or not, or one per line), their
+    decoded payloads one per line. FileRejected when such events cannot be
+    decoded: there is no record to tell apart in them."""
+    if not AWSLOGS_EVENT.match(data):
+        return data
+    _, documents = read_documents(data, max_piece_bytes=None)
+    payloads = []
+    size = 0
+    for document in documents:
+        payloads.append(_awslogs_payload(document))
+        size += len(payloads[-1])
+        if size > MAX_FILE_BYTES:
+            raise FileRejected(
+                TOO_LARGE, f"awslogs data: over the limit of {MAX_FILE_BYTES:,} bytes uncompressed"
+            )
+    return b"\n".join(payloads)
+
+
+def _awslogs_payload(document: Document) -> bytes:
+    where = f"line {document.line}: " if document.line > 1 else ""
+    awslogs = document.value.get("awslogs") if isinstance(document.value, dict) else None
+    data = awslogs.get("data") if isinstance(awslogs, dict) else None
+    if not isinstance(data, str):
+        raise FileRejected(
+            UNREADABLE_FILE, f"{where}not a CloudWatch Logs event (no awslogs.data text)"
+        )
+    try:
+        packed = base64.b64decode(data, validate=True)
+    except ValueError as exc:  # binascii.Error, or text that is not ASCII
+        raise FileRejected(UNREADABLE_FILE, f"{where}awslogs.data is not base64 ({exc})") from None
+    return gunzip(packed, f"{where}awslogs.data")
 
 
 def split_documents(data: bytes) -> list[bytes]:
@@ -79,49 +146,24 @@ def split_documents(data: bytes) -> list[bytes]:
     ]
 
 
-def iter_documents(data: bytes) -> Iterator[tuple[int, Any | None, bytes]]:
-    """Consecutive JSON documents: (number, value or None if unparseable, raw bytes)."""
-    pieces = split_documents(data)
-    documents = []
-    for piece in pieces:
-        try:
-            documents.append(orjson.loads(piece))
-        except orjson.JSONDecodeError:
-            break
-    if len(documents) == len(pieces):
-        yield from (
-            (n, doc, piece) for n, (doc, piece) in enumerate(zip(documents, pieces, strict=True), 1)
-        )
-        return
-    # Not one document per line: pretty-printed, re-serialised in another key
-    # order, or damaged. Walk it with the standard decoder, resyncing at newlines.
-    yield from _walk(data.decode("utf-8", "replace"))
-
-
-def _walk(text: str) -> Iterator[tuple[int, Any | None, bytes]]:
-    decoder = json.JSONDecoder()
-    position, number = 0, 0
-    while True:
-        while position < len(text) and text[position] in " \t\r\n":
-            position += 1
-        if position >= len(text):
-            return
-        number += 1
-        try:
-            value, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError:
-            newline = text.find("\n", position + 1)
-            end = newline if newline >= 0 else len(text)
-            yield number, None, text[position:end].encode()
-        else:
-            yield number, value, text[position:end].encode()
-        position = end
+def iter_documents(data: bytes) -> list[Document]:
+    """The file's payloads: one per line or piece, one pretty-printed document, or
+    documents back to back (see ingest.json_input); ``line`` is the payload's number."""
+    pieces = list(enumerate(split_documents(data), start=1))
+    _, documents = read_documents(data, pieces, back_to_back=True, max_piece_bytes=None)
+    for number, document in enumerate(documents, start=1):
+        document.line = number
+    return documents
 
 
 def parse(data: bytes, context: IngestContext) -> Iterator[Landed | Rejected]:
     """The reference parser: every payload, every log event, one item each."""
-    for number, payload, raw in iter_documents(data):
-        yield from parse_payload(number, payload, raw, context)
+    return _parse_payloads(unwrap(data), context)
+
+
+def _parse_payloads(data: bytes, context: IngestContext) -> Iterator[Landed | Rejected]:
+    for document in iter_documents(data):
+        yield from parse_payload(document.line, document.value, document.raw, context)
 
 
 def parse_payload(
@@ -147,26 +189,61 @@ def parse_log_event(
 ) -> Landed | Rejected:
     message = log_event.get("message") if type(log_event) is dict else None
     if type(message) is not str:
-        raw = json.dumps(log_event)[:MAX_RAW]
+        raw = json_text(log_event)[:MAX_RAW]
         locator = f"{where}, log event {index}"
         return Rejected(locator, NOT_A_RECORD, "message", "log event has no message text", raw)
     return parse_message(message, where, index, context)
 
 
+# What the Lambda runtimes write before a line the function prints: Node.js
+# "<time>\t<request id>\t<LEVEL>\t", Python's logging "[<LEVEL>]\t<time>\t<request id>\t".
+LAMBDA_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z")
+NODE_LEVELS = frozenset({"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"})
+PYTHON_LEVELS = frozenset({"[DEBUG]", "[INFO]", "[WARNING]", "[ERROR]", "[CRITICAL]"})
+
+
+def emf_document(message: str) -> str:
+    """The EMF document in a log message: the message itself, or what follows a
+    Lambda runtime's prefix. A message that is neither is returned as it is (and
+    then fails to parse as the EMF document it is not)."""
+    if message[:1] == "{":
+        return message
+    parts = message.split("\t", 3)
+    if len(parts) == 4:
+        first, second, third, rest = parts
+        if third in NODE_LEVELS and _request_id(second) and LAMBDA_TIME.fullmatch(first):
+            return rest
+        if first in PYTHON_LEVELS and _request_id(third) and LAMBDA_TIME.fullmatch(second):
+            return rest
+    return message
+
+
+def _request_id(text: str) -> bool:
+    return 0 < len(text) <= 128  # a UUID; "undefined" or "None" outside an invocation
+
+
 def parse_message(
     message: str, where: str, index: int, context: IngestContext
 ) -> Landed | Rejected:
+    locator = f"{where}, log event {index}"
+    if len(message) > MAX_RECORD_BYTES:
+        problem = f"log message is {len(message):,} characters, over {MAX_RECORD_BYTES:,}"
+        return Rejected(locator, TOO_LARGE, "message", problem, message)
+    document = emf_document(message)
     try:
-        turn = orjson.loads(message)
+        turn = orjson.loads(document)
     except orjson.JSONDecodeError as exc:
-        locator = f"{where}, log event {index}"
         return Rejected(
             locator, MALFORMED_JSON, None, f"EMF message is not valid JSON: {exc}", message
         )
+    # Only a document with that many brackets can nest that deep.
+    if document.count("{") + document.count("[") > MAX_DEPTH and deeper_than(turn, MAX_DEPTH):
+        problem = f"EMF message nests deeper than {MAX_DEPTH} levels"
+        return Rejected(locator, TOO_DEEP, None, problem, message)
     try:
         return to_landed(turn, message, context)
     except RecordError as err:
-        return Rejected(f"{where}, log event {index}", err.reason, err.field, err.message, message)
+        return Rejected(locator, err.reason, err.field, err.message, message)
 
 
 def _int(turn: dict, name: str, maximum: int, *, optional: bool = False) -> int:
@@ -200,15 +277,14 @@ def to_landed(turn: Any, message: str, context: IngestContext) -> Landed:
     aws = turn.get("_aws")
     if type(aws) is not dict:
         raise RecordError(NOT_A_RECORD, "_aws", "not an Embedded Metric Format line (no '_aws')")
-    millis = aws.get("Timestamp")
+    millis = aws.get("Timestamp")  # milliseconds, says the EMF specification
     micros = millis * 1000 if type(millis) is int else None
     if micros is None or not v.EARLIEST_EVENT_MICROS <= micros <= context.latest_event_micros:
-        moment = v.epoch_millis(millis, "_aws.Timestamp", now=context.now)
-        micros = int(moment.timestamp() * 1_000_000)
+        micros = v.epoch_micros(millis, "_aws.Timestamp", now=context.now)
     event_at, partition = context.utc.from_micros(micros)
 
     crisis = turn.get("crisis_flag")
-    if crisis is not None and crisis not in CRISIS_LEVELS:
+    if crisis is not None and (type(crisis) is not str or crisis not in CRISIS_LEVELS):
         crisis = v.choice(turn, "crisis_flag", CRISIS_LEVELS, optional=True)
     cost = turn.get("cost_usd")
     if cost is not None and not (type(cost) is float and cost >= 0):
@@ -276,7 +352,7 @@ def _nonempty_text(max_length: int) -> Any:
 
 
 class _LogEvent(Struct, forbid_unknown_fields=True, gc=False):
-    message: str
+    message: Annotated[str, Meta(max_length=MAX_RECORD_BYTES)]
     id: str | None = None
     timestamp: Int64 | None = None
 
@@ -371,16 +447,17 @@ _encode = msgspec.json.Encoder().encode
 
 def land(data: bytes, context: IngestContext, landing: Landing) -> None:
     """Land a file as ``parse`` would, with typed structs instead of dicts and items."""
+    data = unwrap(data)
     pieces = split_documents(data)
     payloads: list[_Payload | Any] = []
     for piece in pieces:
         try:
             payloads.append(_decode_payload(piece))
-        except msgspec.DecodeError:
+        except ValueError:  # msgspec.DecodeError, or UnicodeDecodeError for bad UTF-8
             try:
                 payloads.append(orjson.loads(piece))
             except orjson.JSONDecodeError:
-                for item in parse(data, context):
+                for item in _parse_payloads(data, context):
                     landing.add(item)
                 return
 
@@ -401,8 +478,8 @@ def land(data: bytes, context: IngestContext, landing: Landing) -> None:
         for index, log_event in enumerate(payload.logEvents, start=1):
             message = log_event.message
             try:
-                turn = _decode_turn(message)
-            except msgspec.DecodeError:
+                turn = _decode_turn(message if message[:1] == "{" else emf_document(message))
+            except ValueError:  # msgspec.DecodeError, or UnicodeEncodeError
                 turn = None
             if turn is not None and earliest <= turn.aws.Timestamp <= latest:
                 uid, cid = turn.uid, turn.cid

@@ -1,8 +1,13 @@
 """Partner telemetry: runtime metrics model providers get about their own models.
 
 Events arrive in batches through API Gateway (REST v1 or HTTP v2 proxy
-integrations, see :mod:`ingest.api`) or as files of one item per line, where an
-item is an API Gateway event, a batch ``{"events": [...]}`` or one event.
+integrations, see :mod:`ingest.handler`) or as files holding one item, or one
+item per line, where an item is an API Gateway event, a batch
+``{"events": [...]}``, a list of events or one event.
+
+An API Gateway event speaks for the partner its authorizer vouched for (the
+``partner_id`` claim of the caller's JWT): one without that claim is refused
+whole, and each event in it that names another partner is refused.
 
 Nothing that identifies a person is accepted: the schema is closed (an
 unknown field rejects the event), every text field has a narrow format, and
@@ -14,6 +19,7 @@ the rule, never the value.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import re
 from collections.abc import Iterator
@@ -23,12 +29,17 @@ from typing import Any
 import orjson
 
 from ingest import validate as v
+from ingest.json_input import read_documents
+from ingest.limits import MAX_DEPTH, MAX_FIELD_CHARS, MAX_RECORD_BYTES, deeper_than, json_text
 from ingest.records import (
     INVALID_FORMAT,
+    INVALID_TYPE,
     INVALID_VALUE,
     MALFORMED_JSON,
     MISSING_FIELD,
     NOT_A_RECORD,
+    TOO_DEEP,
+    TOO_LARGE,
     UNKNOWN_FIELD,
     IngestContext,
     Landed,
@@ -41,6 +52,7 @@ from privacy.patterns import find_personal_data
 NAME = "partner_telemetry"
 PERSONAL_DATA = "personal_data"
 PARTNER_MISMATCH = "partner_mismatch"
+NOT_AUTHENTICATED = "not_authenticated"  # an API request no authorizer vouched for
 MAX_EVENTS_PER_BATCH = 500
 
 EVENT_TYPES = frozenset({"request", "stream", "error"})
@@ -78,6 +90,8 @@ def personal_data_in(record: dict) -> tuple[str, str] | None:
     over 120 characters, where the schema has only short codes)."""
     for key, value in record.items():
         for text in (key, value) if isinstance(value, str) else (key,):
+            if len(text) > MAX_FIELD_CHARS:
+                return key, "free_text"  # long text is free text: no pattern runs on it
             # Only text with one of these characters (or long text) can match; the
             # full rules are slower.
             if (
@@ -159,6 +173,8 @@ def validate_event(record: Any, context: IngestContext, *, partner: str | None =
     """One telemetry event as a Bronze line, or RecordError naming the field and rule."""
     if not isinstance(record, dict):
         raise RecordError(NOT_A_RECORD, None, "event is not a JSON object")
+    if deeper_than(record, MAX_DEPTH):
+        raise RecordError(TOO_DEEP, None, f"event nests deeper than {MAX_DEPTH} levels")
     _personal_data(record)
     extra = sorted(key for key in record if key not in FIELDS)
     if extra:
@@ -182,8 +198,8 @@ def validate_event(record: Any, context: IngestContext, *, partner: str | None =
             MISSING_FIELD, "error_code", "field 'error_code' is required when status is 'error'"
         )
     ttft = v.integer(record, "ttft_ms", maximum=3_600_000, optional=event_type != "stream")
-    moment = v.iso_instant(record, "occurred_at", now=context.now)
-    event_at, partition = context.utc.from_datetime(moment)
+    micros = v.iso_instant(record, "occurred_at", now=context.now)
+    event_at, partition = context.utc.from_micros(micros)
     client_id = _pattern(
         record, "event_id", EVENT_ID, "8 to 64 letters, digits, '_' or '-'", optional=True
     )
@@ -221,14 +237,20 @@ class Batch:
 
 
 def batch_from_api_event(api_event: dict) -> Batch:
-    """The events in an API Gateway proxy event (v1 or v2). Raises RecordError."""
+    """The events in an API Gateway proxy event (v1 or v2) and the partner its
+    authorizer vouched for (None if none did). Raises RecordError."""
     body = api_event.get("body")
     if body is None:
         raise RecordError(MISSING_FIELD, "body", "request has no body")
-    if api_event.get("isBase64Encoded"):
+    if not isinstance(body, str):
+        raise RecordError(INVALID_TYPE, "body", "request body must be text")
+    if len(body) > MAX_RECORD_BYTES:
+        problem = f"request body is {len(body):,} characters, over {MAX_RECORD_BYTES:,}"
+        raise RecordError(TOO_LARGE, "body", problem)
+    if api_event.get("isBase64Encoded") is True:
         try:
-            body = base64.b64decode(body)
-        except ValueError:
+            body = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
             raise RecordError(MALFORMED_JSON, "body", "body is not valid base64") from None
     try:
         payload = orjson.loads(body)
@@ -264,50 +286,59 @@ def batch_from_payload(payload: Any) -> Batch:
 
 
 def authenticated_partner(api_event: dict) -> str | None:
-    """The partner id the API Gateway authorizer vouched for, if any.
+    """The partner id the API Gateway authorizer vouched for, or None.
 
-    REST APIs (v1) put a Lambda authorizer's context in
-    ``requestContext.authorizer``; HTTP APIs (v2) in
-    ``requestContext.authorizer.lambda``, JWT claims in ``...jwt.claims``.
+    HTTP APIs (v2) put a JWT authorizer's claims in
+    ``requestContext.authorizer.jwt.claims`` (what infra/partner_api.tf sets up)
+    and a Lambda authorizer's context in ``requestContext.authorizer.lambda``;
+    REST APIs (v1) put a Cognito authorizer's claims in
+    ``requestContext.authorizer.claims`` and a Lambda authorizer's context in
+    ``requestContext.authorizer``. The client cannot write any of these: API
+    Gateway does. A claim that is not a valid partner id vouches for no one.
     """
-    authorizer = (api_event.get("requestContext") or {}).get("authorizer") or {}
+    context = api_event.get("requestContext")
+    authorizer = context.get("authorizer") if isinstance(context, dict) else None
+    if not isinstance(authorizer, dict):
+        return None
+    jwt = authorizer.get("jwt")
     for scope in (
-        authorizer.get("lambda") or {},
-        (authorizer.get("jwt") or {}).get("claims") or {},
+        jwt.get("claims") if isinstance(jwt, dict) else None,
+        authorizer.get("lambda"),
+        authorizer.get("claims"),
         authorizer,
     ):
         partner = scope.get("partner_id") if isinstance(scope, dict) else None
-        if isinstance(partner, str) and partner:
-            return partner
+        if partner is not None:
+            return partner if isinstance(partner, str) and PARTNER_ID.fullmatch(partner) else None
     return None
 
 
-def _items(data: bytes) -> Iterator[tuple[str, Any | None, str]]:
-    """(locator, JSON value or None, raw text): one document, or one per line."""
-    try:
-        yield "document", orjson.loads(data), data.decode("utf-8", "replace")
-        return
-    except orjson.JSONDecodeError:
-        pass
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if line.strip():
-            raw = line.decode("utf-8", "replace")
-            try:
-                yield f"line {number}", orjson.loads(line), raw
-            except orjson.JSONDecodeError:
-                yield f"line {number}", None, raw
+def is_api_event(item: Any) -> bool:
+    return isinstance(item, dict) and "body" in item and "requestContext" in item
 
 
 def parse(data: bytes, context: IngestContext) -> Iterator[Landed | Rejected]:
-    for where, item, raw in _items(data):
-        if item is None:
-            yield Rejected(where, MALFORMED_JSON, None, "line is not valid JSON", raw)
+    whole, documents = read_documents(data)
+    for document in documents:
+        where = "document" if whole else f"line {document.line}"
+        if document.problem is not None:
+            message = f"line is {document.message}"
+            yield Rejected(where, document.problem, None, message, document.text)
             continue
+        item = document.value
         try:
-            is_api_event = isinstance(item, dict) and "body" in item and "requestContext" in item
-            batch = batch_from_api_event(item) if is_api_event else batch_from_payload(item)
+            if not is_api_event(item):
+                batch = batch_from_payload(item)
+            elif authenticated_partner(item) is None:  # as the handler answers 401
+                raise RecordError(
+                    NOT_AUTHENTICATED,
+                    "requestContext.authorizer",
+                    "request carries no partner_id claim from the API's authorizer",
+                )
+            else:
+                batch = batch_from_api_event(item)
         except RecordError as err:
-            yield Rejected(where, err.reason, err.field, err.message, raw)
+            yield Rejected(where, err.reason, err.field, err.message, document.text)
             continue
         yield from validate_batch(batch, context, where=where)
 
@@ -319,7 +350,7 @@ def validate_batch(
         try:
             yield validate_event(record, context, partner=batch.partner)
         except RecordError as err:
-            raw = orjson.dumps(record).decode() if not isinstance(record, str) else record
+            raw = record if isinstance(record, str) else json_text(record)
             yield Rejected(f"{where}, event {index}", err.reason, err.field, err.message, raw)
 
 

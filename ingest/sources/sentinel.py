@@ -1,4 +1,5 @@
-"""Chat Sentinel observations: one JSON object per user turn, one per line.
+"""Chat Sentinel observations: one JSON object per user turn, one per line (or a
+file holding one observation, or a list of them, as one JSON document).
 
 The observer model reads each user turn and records a sentiment score in
 [-1, 1], emotion labels from a fixed vocabulary, a crisis level and its own
@@ -12,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
-
 from ingest import validate as v
+from ingest.json_input import read_documents
+from ingest.limits import MAX_DEPTH, deeper_than, json_text
 from ingest.records import (
     INVALID_TYPE,
     INVALID_VALUE,
-    MALFORMED_JSON,
     NOT_A_RECORD,
+    TOO_DEEP,
     UNKNOWN_FIELD,
     IngestContext,
     Landed,
@@ -77,13 +78,16 @@ def _emotions(record: dict) -> list[str]:
 def to_landed(record: Any, raw: str, context: IngestContext) -> Landed:
     if not isinstance(record, dict):
         raise RecordError(NOT_A_RECORD, None, "line is not a JSON object")
+    # Only a record with that many brackets can nest that deep.
+    if raw.count("{") + raw.count("[") > MAX_DEPTH and deeper_than(record, MAX_DEPTH):
+        raise RecordError(TOO_DEEP, None, f"observation nests deeper than {MAX_DEPTH} levels")
     extra = sorted(key for key in record if key not in FIELDS)
     if extra:
         raise RecordError(
             UNKNOWN_FIELD, extra[0], f"field {extra[0]!r} is not part of the observation schema"
         )
-    moment = v.iso_instant(record, "observed_at", now=context.now)
-    event_at, partition = context.utc.from_datetime(moment)
+    micros = v.iso_instant(record, "observed_at", now=context.now)
+    event_at, partition = context.utc.from_micros(micros)
     natural_key = v.text(record, "observation_id", max_length=64, optional=True) or raw
     event = envelope(NAME, natural_key, event_at, context.received_at)
     event.update(
@@ -103,16 +107,21 @@ def to_landed(record: Any, raw: str, context: IngestContext) -> Landed:
 
 
 def parse(data: bytes, context: IngestContext) -> Iterator[Landed | Rejected]:
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        raw = line.decode("utf-8", "replace")
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            yield Rejected(f"line {number}", MALFORMED_JSON, None, "line is not valid JSON", raw)
-            continue
-        try:
-            yield to_landed(record, raw, context)
-        except RecordError as err:
-            yield Rejected(f"line {number}", err.reason, err.field, err.message, raw)
+    whole, documents = read_documents(data)
+    for document in documents:
+        where = f"line {document.line}"
+        if document.problem is not None:
+            message = f"line is {document.message}"
+            yield Rejected(where, document.problem, None, message, document.text)
+        elif whole and isinstance(document.value, list):
+            for index, record in enumerate(document.value, start=1):
+                yield _item(f"observation {index}", record, json_text(record), context)
+        else:
+            yield _item(where, document.value, document.text, context)
+
+
+def _item(where: str, record: Any, raw: str, context: IngestContext) -> Landed | Rejected:
+    try:
+        return to_landed(record, raw, context)
+    except RecordError as err:
+        return Rejected(where, err.reason, err.field, err.message, raw)

@@ -1,5 +1,5 @@
 {#
-    The privacy allow-list: every Silver and Gold table, each of its columns, and
+    The privacy allow-list: every Silver, private and Gold table, each of its columns, and
     the kind of value each column may hold. A column or table that is not listed
     here fails the build (`dbt build`: data-tests/privacy/; `sage guard`).
 
@@ -31,9 +31,17 @@ patterns:
   ipv6: '(?:^|[^0-9A-Fa-f:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}|(?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3}|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}|(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}|[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}|:(?::[0-9A-Fa-f]{1,4}){1,7})(?:$|[^0-9A-Fa-f:])'
   # a raw id as the app's tables hold them
   uuid: '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}'
-  # a run of 32 or more hex digits: a hashed id (the app's unkeyed sha256, an md5)
-  # outside the columns declared to hold one
-  hex_id: '[0-9A-Fa-f]{32,}'
+  # a run of 12 or more hex digits: a hashed id (the app's unkeyed sha256, an md5,
+  # or the first 12 or 16 digits of one) outside the columns declared to hold one
+  hex_id: '[0-9A-Fa-f]{12,}'
+  # a hashed id in base64 or base64url, 16 bytes or more (22 characters or more):
+  # a run of the two alphabets' characters that mixes upper- and lower-case letters
+  # and digits, as encoded random bytes do and words, codes and versions do not.
+  # Not one expression: a `run` found anywhere in the text that matches each of
+  # `with_all` (the engines' regexes have no look-ahead to say it in one).
+  base64_id:
+    run: '[A-Za-z0-9+/_-]{22,}'
+    with_all: ['[A-Z]', '[a-z]', '[0-9]']
   # five or more words, or more than 120 characters: a sentence, not a code
   free_text: '[^\s]+(?:\s+[^\s]+){4,}|[\s\S]{121,}'
 
@@ -41,32 +49,44 @@ patterns:
 # rules its values must pass. `forbid` lists patterns no value may contain;
 # `format` is an expression every value must match whole; `not_a_source_id`
 # means no value may equal an id as Bronze holds it (the app's unkeyed sha256).
+# `key: true` marks a kind that identifies a person, an event or a network, and
+# `restricted: true` one that holds a value a client or the app controls as it
+# came: neither is ever published, and a Gold table with such a column fails
+# (`gold_publishes_no_person`, `sage guard`).
 kinds:
   code:
-    description: a short label or code (model id, route, country, status)
+    description: a short label or code of a closed vocabulary (a price list's model id, a declared route, a country)
     type: text
-    forbid: [email, phone, ipv4, ipv6, uuid, hex_id, free_text]
+    forbid: [email, phone, ipv4, ipv6, uuid, hex_id, base64_id, free_text]
+  open_code:
+    description: a short value a client or the app controls, as it came (a logged route or model id, a path, a referer host, a user-agent family, a locale, a region); restricted to Silver and the private layer, and published only through a closed vocabulary (macros/privacy/vocabulary.sql)
+    type: text
+    forbid: [email, phone, ipv4, ipv6, uuid, hex_id, base64_id, free_text]
+    restricted: true
   label:
     description: a fixed label the model's own SQL writes (a panel title, a suppression note); may be a sentence, never personal data
     type: text
-    forbid: [email, phone, ipv4, ipv6, uuid, hex_id]
+    forbid: [email, phone, ipv4, ipv6, uuid, hex_id, base64_id]
   code_list:
     description: a list of short labels (emotion labels); every element is checked as a code
     type: list
-    forbid: [email, phone, ipv4, ipv6, uuid, hex_id, free_text]
+    forbid: [email, phone, ipv4, ipv6, uuid, hex_id, base64_id, free_text]
   pseudonym:
     description: a keyed pseudonym, HMAC-SHA256(SAGE_PEPPER, source id) in lower-case hex
     type: text
     format: '^[0-9a-f]{64}$'
     not_a_source_id: true
+    key: true
   event_id:
     description: the lake's deterministic event id (32 lower-case hex, from the source record)
     type: text
     format: '^[0-9a-f]{32}$'
+    key: true
   network:
     description: a client network, IPv4 truncated to its /24 or IPv6 to its /48, never an address
     type: text
     format: '^(?:[0-9]{1,3}\.){3}0/24$|^(?:[0-9a-f]{1,4}:){1,3}:/48$|^::/48$'
+    key: true
   number:
     description: a number (count, measure, amount, index)
     type: number
@@ -98,9 +118,10 @@ bronze_source_ids:
   bronze_dynamodb_conversations: [source_user_id, source_conversation_id]
   bronze_dynamodb_feedback: [source_user_id, source_conversation_id, source_feedback_id]
 
-# Every Silver and Gold table (the relation's name in its layer's schema), its
-# columns and their kinds. Silver tables also say which date column `sage
-# retention` expires them by (2 years), or `keep` with the reason in a comment;
+# Every Silver, private and Gold table (the relation's name in its layer's
+# schema), its columns and their kinds. Silver and private tables also say which
+# date column `sage retention` expires them by (2 years), or `keep` with the
+# reason in a comment;
 # and, when built incrementally, the column whose date is the Bronze partition
 # (dt) a row was built from (`incremental_by`): in `dbt build` the source-id rule
 # compares the rows the build wrote with the Bronze ids of those days on.
@@ -111,10 +132,10 @@ tables:
       incremental_by: updated_at
       columns:
         user_key: pseudonym
-        country_code: code
+        country_code: open_code
         age_band: code
         plan: code
-        locale: code
+        locale: open_code
         marketing_opt_in: boolean
         is_deleted: boolean
         signed_up_at: timestamp
@@ -130,7 +151,7 @@ tables:
         conversation_key: pseudonym
         user_key: pseudonym
         status: code
-        model_id: code
+        model_id: open_code
         is_deleted: boolean
         turn_count: number
         started_at: timestamp
@@ -160,10 +181,10 @@ tables:
         user_key: pseudonym
         conversation_key: pseudonym
         price_id: code
-        model_id: code
-        route: code
-        region: code
-        device_class: code
+        model_id: open_code
+        route: open_code
+        region: open_code
+        device_class: open_code
         crisis_level: code
         is_priced: boolean
         turn_index: number
@@ -195,7 +216,7 @@ tables:
         sentiment_score: number
         emotions: code_list
         crisis_level: code
-        observer_model_id: code
+        observer_model_id: open_code
         observer_tokens_in: number
         observer_tokens_out: number
         observer_cost_usd: number
@@ -211,14 +232,14 @@ tables:
         client_network: network
         country_code: code
         edge_location: code
-        method: code
-        site: code
-        path_template: code
-        referer_host: code
+        method: open_code
+        site: open_code
+        path_template: open_code
+        referer_host: open_code
         protocol: code
-        http_version: code
-        browser_family: code
-        os_family: code
+        http_version: open_code
+        browser_family: open_code
+        os_family: open_code
         device_class: code
         is_bot: boolean
         status: number
@@ -264,6 +285,65 @@ tables:
         cache_read_usd_per_mtok: number
         cache_write_usd_per_mtok: number
 
+  private:
+    # Restricted: a row per person. Kept like Silver (2 years, `sage retention`),
+    # erased users deleted on every build; never published (models/private/).
+    user_daily_activity:
+      retention: activity_date
+      columns:
+        activity_date: date
+        user_key: pseudonym
+        device_class: open_code
+        turns: number
+        conversations: number
+        conversations_started: number
+        unpriced_turns: number
+        crisis_flagged_turns: number
+        tokens_in: number
+        tokens_out: number
+        tokens_cache_read: number
+        tokens_cache_write: number
+        cost_usd: number
+        cost_without_cache_usd: number
+        first_turn_at: timestamp
+        last_turn_at: timestamp
+    user_cost:
+      retention: window_end_date  # rebuilt whole from user_daily_activity on every run
+      columns:
+        window_name: code
+        window_start_date: date
+        window_end_date: date
+        user_key: pseudonym
+        turns: number
+        conversations: number
+        active_days: number
+        unpriced_turns: number
+        tokens_in: number
+        tokens_out: number
+        tokens_cache_read: number
+        tokens_cache_write: number
+        cost_usd: number
+        first_turn_at: timestamp
+        last_turn_at: timestamp
+    model_usage_daily:
+      retention: turn_date
+      columns:
+        turn_date: date
+        model_id: open_code
+        turns: number
+        unpriced_turns: number
+        tokens_in: number
+        tokens_out: number
+        tokens_cache_read: number
+        tokens_cache_write: number
+        cost_usd: number
+    vocabularies:
+      retention: keep  # values of the closed vocabularies, declared or shared by many people; no one's data
+      columns:
+        dimension: code
+        value: code
+        basis: label
+
   gold:
     # cost
     cost_daily_by_model:
@@ -307,23 +387,21 @@ tables:
         p50_cost_per_user_usd: number
         p90_cost_per_user_usd: number
         p99_cost_per_user_usd: number
-    user_cost:
+        is_suppressed: boolean
+        suppression_reason: label
+    cost_distribution:
       columns:
         window_name: code
         window_start_date: date
         window_end_date: date
-        user_key: pseudonym
-        turns: number
-        conversations: number
-        active_days: number
-        unpriced_turns: number
-        tokens_in: number
-        tokens_out: number
-        tokens_cache_read: number
-        tokens_cache_write: number
-        cost_usd: number
-        first_turn_at: timestamp
-        last_turn_at: timestamp
+        bin_index: number
+        cost_from_usd: number
+        cost_to_usd: number
+        users: number
+        share_of_users: number
+        window_users: number
+        is_suppressed: boolean
+        suppression_reason: label
     cache_savings_daily:
       columns:
         turn_date: date
@@ -356,24 +434,6 @@ tables:
         p99_latency_ms: number
 
     # usage and activity
-    user_daily_activity:
-      columns:
-        activity_date: date
-        user_key: pseudonym
-        device_class: code
-        turns: number
-        conversations: number
-        conversations_started: number
-        unpriced_turns: number
-        crisis_flagged_turns: number
-        tokens_in: number
-        tokens_out: number
-        tokens_cache_read: number
-        tokens_cache_write: number
-        cost_usd: number
-        cost_without_cache_usd: number
-        first_turn_at: timestamp
-        last_turn_at: timestamp
     active_users_daily:
       columns:
         activity_date: date

@@ -11,8 +11,10 @@
     - allowlist: a built column the allow-list does not declare, or a declared
       column that is not built; a model of the layer that is not declared
     - type: a column declared as a number, boolean, timestamp or date is not one
-    - email, phone, ipv4, ipv6, uuid, hex_id, free_text: a text value (or a list
-      element) contains what the pattern describes
+    - email, phone, ipv4, ipv6, uuid, hex_id, base64_id, free_text: a text value
+      (or a list element) contains what the pattern describes
+    - person_key (gold_publishes_no_person): a Gold table has a key or an
+      open-vocabulary column, or declares a grain unique per person
     - format: a pseudonym, event id or network does not have its exact form
     - source_id: a pseudonym equals an id as Bronze holds it (the app's unkeyed
       sha256); Silver and Gold in one test, so the raw files behind Bronze are
@@ -27,13 +29,41 @@
     Bronze's ids.
 #}
 
-{#- Does `text` contain a match of `pattern` (a pattern, not SQL) anywhere? -#}
+{#- Does `text` break the rule `pattern`: an expression (not SQL) found anywhere in
+    it, or, for a rule written as {run, with_all}, a run found in it that matches
+    each of `with_all`? -#}
 {% macro regex_contains(text, pattern) -%}
-    {{ regex_matches(text, privacy_sql_string(pattern)) }}
+    {%- if pattern is mapping -%}
+        {{ run_with_all(text, pattern["run"], pattern.get("with_all", [])) }}
+    {%- else -%}
+        {{ regex_matches(text, privacy_sql_string(pattern)) }}
+    {%- endif -%}
 {%- endmacro %}
 
 
-{#- Does any element of the list `values` contain a match of `pattern`? -#}
+{#- Is a match of `run` in `text` that also matches every expression of `with_all`? -#}
+{% macro run_with_all(text, run, with_all) -%}
+    {{ return(adapter.dispatch("run_with_all", "innerverse")(text, run, with_all)) }}
+{%- endmacro %}
+
+{% macro default__run_with_all(text, run, with_all) -%}
+    {#- Trino: any_match over the array regexp_extract_all returns. -#}
+    any_match(
+        regexp_extract_all({{ text }}, {{ privacy_sql_string(run) }}),
+        found -> {% for required in with_all %}{{ regex_matches("found", privacy_sql_string(required)) }}{{ " and " if not loop.last }}{% endfor %}
+    )
+{%- endmacro %}
+
+{% macro duckdb__run_with_all(text, run, with_all) -%}
+    {#- DuckDB: keep the runs that match, and count them. -#}
+    len(list_filter(
+        regexp_extract_all({{ text }}, {{ privacy_sql_string(run) }}),
+        found -> {% for required in with_all %}{{ regex_matches("found", privacy_sql_string(required)) }}{{ " and " if not loop.last }}{% endfor %}
+    )) > 0
+{%- endmacro %}
+
+
+{#- Does any element of the list `values` break the rule `pattern`? -#}
 {% macro list_any_contains(values, pattern) -%}
     {{ return(adapter.dispatch("list_any_contains", "innerverse")(values, pattern)) }}
 {%- endmacro %}
@@ -112,6 +142,12 @@
             {%- set relation = relations[name] -%}
             {%- set allowed = tables[name]["columns"] -%}
             {%- set built = privacy_built_columns(relation) -%}
+            {%- if layer == "gold" -%}
+                {#- Gold publishes no person: a key of a restricted table has no place in it -#}
+                {%- for column in built | sort if column in privacy_key_columns(declared) or column.endswith("_key") -%}
+                    {%- do static.append((label, column, "person_key", "a key of a restricted table: Gold holds aggregates only")) -%}
+                {%- endfor -%}
+            {%- endif -%}
             {%- for column in allowed | sort if column not in built -%}
                 {%- do static.append((label, column, "allowlist", "declared in the allow-list but not built")) -%}
             {%- endfor -%}
@@ -399,4 +435,96 @@ findings as (
 )
 
 select * from findings
+{%- endmacro %}
+
+
+{#-
+    gold_person_findings(): Gold publishes no person. From the project's own
+    declarations (no rows read), one row per Gold model that
+
+    - has a column that is a key of a restricted table (user_key, conversation_key,
+      event_id, client_network...; the allow-list's `key` kinds) or ends in `_key`;
+    - is declared in the allow-list with a key or an open-vocabulary kind;
+    - declares a grain unique per person: a `unique` or `unique_combination` test
+      over such a column.
+-#}
+{% macro gold_person_findings() -%}
+    {%- set declared = privacy_allowlist() -%}
+    {%- set kinds = declared["kinds"] -%}
+    {%- set keys = privacy_key_columns(declared) -%}
+    {%- set findings = [] -%}  {#- (table, column, detail) -#}
+    {%- if execute -%}
+        {%- set gold = declared["tables"]["gold"] -%}
+        {%- set models = {} -%}
+        {%- for node in graph.nodes.values() | sort(attribute="name")
+              if node.resource_type == "model" and node.config.schema == "gold" -%}
+            {%- do models.update({node.unique_id: node}) -%}
+            {%- set label = "gold." ~ node.alias -%}
+            {%- set columns = (node.columns.keys() | list) + (gold.get(node.alias, {}).get("columns", {}).keys() | list) -%}
+            {%- for column in columns | map("lower") | unique | sort -%}
+                {%- set kind = gold.get(node.alias, {}).get("columns", {}).get(column) -%}
+                {%- if column in keys or column.endswith("_key") -%}
+                    {%- do findings.append((label, column, "a key of a restricted table: Gold holds no person's or event's key")) -%}
+                {%- elif kind is not none and (kinds[kind].get("key") or kinds[kind].get("restricted")) -%}
+                    {%- do findings.append((label, column, "declared " ~ kind ~ " in the allow-list, which Gold never publishes")) -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- for node in graph.nodes.values() | sort(attribute="unique_id")
+              if node.resource_type == "test" and node.test_metadata is not none
+              and node.attached_node in models -%}
+            {%- set kwargs = node.test_metadata.kwargs -%}
+            {%- if node.test_metadata.name == "unique" -%}
+                {%- set unique_over = [kwargs.get("column_name")] -%}
+            {%- elif node.test_metadata.name == "unique_combination" -%}
+                {%- set unique_over = kwargs.get("columns") or [] -%}
+            {%- else -%}
+                {%- set unique_over = [] -%}
+            {%- endif -%}
+            {%- for column in unique_over if column and ((column | lower) in keys or (column | lower).endswith("_key")) -%}
+                {%- do findings.append(("gold." ~ models[node.attached_node].alias, column | lower, "grain unique per person (" ~ node.test_metadata.name ~ " over " ~ unique_over | join(", ") ~ ")")) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif %}
+
+with
+
+findings as (
+
+    select
+        cast(null as varchar) as table_name,
+        cast(null as varchar) as column_name,
+        cast(null as varchar) as rule,
+        cast(null as bigint) as failing_rows,
+        cast(null as varchar) as detail
+    where 1 = 0
+    {%- for label, column, detail in findings %}
+    union all
+    select
+        '{{ label }}' as table_name,
+        '{{ column }}' as column_name,
+        'person_key' as rule,
+        null as failing_rows,
+        {{ privacy_sql_string(detail) }} as detail
+    {%- endfor %}
+
+)
+
+select * from findings
+{%- endmacro %}
+
+
+{#- The names of the columns any restricted table (Silver, private) declares with a
+    key kind: user_key, conversation_key, event_id, client_network... -#}
+{% macro privacy_key_columns(declared) -%}
+    {%- set keys = [] -%}
+    {%- for layer in ["silver", "private"] -%}
+        {%- for table in declared["tables"][layer].values() -%}
+            {%- for column, kind in table["columns"].items()
+                  if declared["kinds"][kind].get("key") and column not in keys -%}
+                {%- do keys.append(column) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(keys) }}
 {%- endmacro %}

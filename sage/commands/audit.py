@@ -9,8 +9,11 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from ingest.lake import open_lake
+from ingest.lake import Lake, LocalLake, open_lake
 from privacy.audit import EVENTS, TABLE_ENV, AuditError, AuditLog, AuditRecord
+from privacy.audit_head import HEAD_ENV
+from privacy.audit_key import AUDIT_KEY_ENV
+from privacy.erasure import audit_expectations
 from sage.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -63,11 +66,15 @@ def _until(text: str) -> datetime:
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "audit",
-        help="list the audit log's records; --verify checks its hash chain",
-        description="The audit log is append-only: every record holds the hash of the one "
-        "before, so a changed, removed or reordered record is found by --verify. It is the "
-        f"DynamoDB table named by {TABLE_ENV} if that is set, otherwise audit/log/ in the "
-        "lake. Filters combine (all must match).",
+        help="list the audit log's records; --verify checks that none was changed, forged, "
+        "removed or reordered",
+        description="The audit log is append-only: every record is keyed with the audit key "
+        f"({AUDIT_KEY_ENV}) and holds the keyed hash of the one before, and the newest "
+        "record's number and hash (the head) are kept apart from the records, so --verify "
+        "finds a changed, forged, removed (the newest included) or reordered record. The "
+        f"log is the DynamoDB table named by {TABLE_ENV} if that is set, otherwise audit/log/ "
+        f"in the lake; the head is at {HEAD_ENV} if set, otherwise in the table or beside "
+        "the lake. Filters combine (all must match).",
     )
     parser.add_argument("--event", choices=sorted(EVENTS), help="only records of this event")
     parser.add_argument(
@@ -92,7 +99,14 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--verify",
         action="store_true",
-        help="check the whole hash chain (filters do not apply); exit status 1 if broken",
+        help="check the whole log against the key, the head, the erasure ledger and receipts "
+        "(filters do not apply); exit status 1 if broken",
+    )
+    parser.add_argument(
+        "--seal",
+        action="store_true",
+        help="key a log written before the audit key: one LOG_KEYED record fixes the unkeyed "
+        "records as they stand",
     )
     add_location_flags(parser, warehouse=False, target=False)
     parser.set_defaults(handler=run)
@@ -136,18 +150,10 @@ def run(args: argparse.Namespace) -> int:
     except AuditError as exc:
         raise CommandError(str(exc), status=EXIT_USAGE) from None
     try:
+        if args.seal:
+            return seal(log)
         if args.verify:
-            result = log.verify()
-            if result.ok:
-                say(f"audit log {log.store.location}: {result.records:,} records, chain intact")
-                return EXIT_OK
-            for problem in result.problems:
-                say(f"broken: {problem}")
-            raise CommandError(
-                f"the audit log {log.store.location} has been tampered with or damaged: "
-                f"{len(result.problems)} problem(s) in {result.records:,} records",
-                status=EXIT_FAILED,
-            )
+            return verify(log, open_lake(settings.lake))
         records = [record for record in log.records() if _matches(record, args)]
     except AuditError as exc:
         raise CommandError(str(exc), status=EXIT_FAILED) from None
@@ -176,4 +182,42 @@ def run(args: argparse.Namespace) -> int:
             right={0},
         )
     )
+    return EXIT_OK
+
+
+def verify(log: AuditLog, lake: Lake) -> int:
+    expected, problems = audit_expectations(lake)
+    result = log.verify(expected)
+    problems = [*problems, *result.problems]
+    notes = list(result.notes)
+    if isinstance(lake, LocalLake) and not lake.root.is_dir():
+        notes.append(f"no lake at {lake.root}: the erasure ledger and receipts were not checked")
+    for note in notes:
+        say(f"note: {note}")
+    if not problems:
+        say(
+            f"audit log {log.store.location}: {result.records:,} records, chain intact, "
+            f"keyed, and reaching its head ({result.head_location})"
+            if result.records
+            else f"audit log {log.store.location}: empty, and nothing says it should not be"
+        )
+        return EXIT_OK
+    for problem in problems:
+        say(f"broken: {problem}")
+    raise CommandError(
+        f"the audit log {log.store.location} has been tampered with or damaged: "
+        f"{len(problems)} problem(s) in {result.records:,} records",
+        status=EXIT_FAILED,
+    )
+
+
+def seal(log: AuditLog) -> int:
+    record = log.seal()
+    if record is None:
+        say(f"audit log {log.store.location}: no unkeyed records to seal")
+    else:
+        say(
+            f"audit log {log.store.location}: record {record.seq} (LOG_KEYED) keys the log; "
+            f"records 1 to {record.seq - 1} stay unkeyed, fixed as they stand"
+        )
     return EXIT_OK

@@ -10,6 +10,7 @@ from pathlib import Path
 from ingest.lake import open_lake
 from ingest.pipeline import ingest_paths
 from ingest.sources import SOURCES, get_source
+from privacy.audit_head import default_head_path
 from sage.commands import build as build_command
 from sage.commands import ingest as ingest_command
 from sage.commands import summary as summary_command
@@ -53,6 +54,8 @@ def _reset_lake(lake_url: str) -> None:
                 status=2,
             )
         shutil.rmtree(lake)
+        # the audit head of the demo's own log, beside the lake: a new log starts afresh
+        default_head_path(lake).unlink(missing_ok=True)
     lake.mkdir(parents=True, exist_ok=True)
     (lake / DEMO_MARKER).write_text("written by `sage demo`; safe to delete\n")
 
@@ -100,7 +103,10 @@ def run(args: argparse.Namespace) -> int:
     say("outputs")
     say(f"  raw sample   {args.sample.absolute()}")
     say(f"  lake         {settings.lake}  (bronze/, quarantine/)")
-    say(f"  warehouse    {settings.warehouse}  (schemas {settings.schema}_bronze, _silver, _gold)")
+    say(
+        f"  warehouse    {settings.warehouse}  "
+        f"(schemas {settings.schema}_bronze, _silver, _private, _gold)"
+    )
     say("  docs         make docs")
     say("timings  " + "  ".join(f"{name} {seconds:.1f}s" for name, seconds in timings))
     return EXIT_OK

@@ -84,7 +84,9 @@ def describe(receipt: Receipt, location: str) -> str:
         f"  completed at            {receipt.completed_at or '-'}",
         "  removed",
     ]
-    for label, count in sorted(data["removed"]["silver_rows"].items()):
+    for label, count in sorted(
+        {**data["removed"]["silver_rows"], **data["removed"]["private_rows"]}.items()
+    ):
         lines.append(f"    {label:<34} {count:>8,} {'row' if count == 1 else 'rows'}")
     for label, count in sorted(data["removed"]["gold_rows"].items()):
         lines.append(f"    {label:<34} {count:>8,} {'row' if count == 1 else 'rows'}")
@@ -116,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     lake = open_lake(settings.lake)
     try:
         log = AuditLog.from_env(lake)
-        log.head()  # the audit log answers before anything is recorded or removed
+        log.check_writable()  # before anything is recorded or removed
     except AuditError as exc:
         raise CommandError(f"{exc}; nothing was recorded or erased", status=EXIT_USAGE) from None
     try:
@@ -151,6 +153,9 @@ def run(args: argparse.Namespace) -> int:
     say(f"user: {subject.explanation}")
     if earlier:
         entry = earlier[-1]
+        if not _recorded(log, "ERASURE_REQUESTED", entry.request_id):
+            # the run that put it in the ledger stopped before its audit record
+            log.append("ERASURE_REQUESTED", {"request_id": entry.request_id})
         receipt = receipt_for(lake, entry) or Receipt(
             entry.request_id,
             subject.user_key,
@@ -164,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{receipt.completed_at}. Silver and Gold hold no row of this user (checked "
                 "now); every build keeps them out. Nothing more to do."
             )
+            if not _recorded(log, "ERASURE_COMPLETED", entry.request_id):
+                log.append("ERASURE_COMPLETED", _completed(receipt))
             say(describe(receipt, lake.uri(receipt.key)))
             return EXIT_OK
         if receipt.completed_at:
@@ -219,15 +226,22 @@ def run(args: argparse.Namespace) -> int:
             "command again to finish it (done steps are not repeated).",
             status=EXIT_FAILED,
         ) from None
-    data = receipt.to_dict()["removed"]
-    log.append(
-        "ERASURE_COMPLETED",
-        {
-            "request_id": receipt.request_id,
-            "silver_rows": sum(data["silver_rows"].values()),
-            "gold_rows": sum(data["gold_rows"].values()),
-            "bronze_lines": sum(data["bronze"].get("lines_removed", {}).values()),
-        },
-    )
+    log.append("ERASURE_COMPLETED", _completed(receipt))
     say(describe(receipt, lake.uri(receipt.key)))
     return EXIT_OK
+
+
+def _completed(receipt: Receipt) -> dict[str, object]:
+    """The ERASURE_COMPLETED record's details: the request and the counts removed."""
+    data = receipt.to_dict()["removed"]
+    return {
+        "request_id": receipt.request_id,
+        "silver_rows": sum(data["silver_rows"].values()),
+        "private_rows": sum(data["private_rows"].values()),
+        "gold_rows": sum(data["gold_rows"].values()),
+        "bronze_lines": sum(data["bronze"].get("lines_removed", {}).values()),
+    }
+
+
+def _recorded(log: AuditLog, event: str, request_id: str) -> bool:
+    return any(record.details.get("request_id") == request_id for record in log.records(event))

@@ -25,7 +25,9 @@ def register(subparsers) -> None:
         "ingest",
         help="land raw files in the lake's Bronze layer, rejects in quarantine",
         description="Every record read ends in exactly one of Bronze or quarantine (with "
-        "its reason); the counts are printed. Exit status 1 if a file could not be read at all.",
+        "its reason); the counts are printed. A file that cannot be read at all (corrupt gzip, "
+        "a JSON document that does not parse, over the size limit) is quarantined whole and "
+        "the run goes on with the next; the exit status is then 1.",
     )
     parser.add_argument(
         "--source", required=True, choices=sorted(SOURCES), help="which source the files are"
@@ -60,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         say(describe(report, lake.url))
     for problem in report.rejected_files:
-        warn(f"error: {problem.message} (copied to quarantine)")
+        kept = "copied to quarantine" if problem.copied else "recorded in quarantine"
+        warn(f"error: {problem.message} ({kept})")
     if report.files_read and len(report.rejected_files) == report.files_read:
         warn("error: no file could be read")
     return EXIT_FAILED if report.rejected_files else EXIT_OK

@@ -1,21 +1,32 @@
 """sage pricing: check the price list, and show what a change to it does.
 
-``sage pricing validate`` checks ``seeds/pricing.csv`` (the rules are in
-pricing/pricelist.py and pricing/validate.py). ``sage pricing diff`` compares it
-with a committed version and prices the warehouse's turns with both.
+``sage pricing validate`` checks ``seeds/pricing.csv`` and the acknowledgements
+beside it (the rules are in pricing/pricelist.py, pricing/validate.py and
+pricing/acknowledged.py). ``sage pricing diff`` compares it with a committed
+version and prices the warehouse's turns with both. ``sage pricing check``
+compares its rates with the public catalogs' snapshots in pricing/snapshots/, and
+``sage pricing snapshot`` takes those snapshots again from PyPI.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from datetime import UTC, datetime
+import tempfile
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from pricing.acknowledged import FILE_NAME as ACKNOWLEDGED_FILE_NAME
+from pricing.acknowledged import Acknowledgements, read_acknowledgements
+from pricing.catalog import CatalogFormatError, CatalogPrice
+from pricing.check import check_data, compare
 from pricing.diff import diff_price_lists
 from pricing.git import GitError, base_version
 from pricing.impact import DailyUsage, impact
+from pricing.package_file import PackageError, download, normalized, read_member
 from pricing.pricelist import PriceList
+from pricing.snapshot import CATALOGS, SnapshotError, read_snapshot, take_snapshot, write_snapshot
 from pricing.validate import (
     check_turns_priced,
     unpriced_models,
@@ -34,16 +45,24 @@ from sage.commands.common import (
 )
 from sage.config import PROJECT_ROOT, Settings
 from sage.console import Progress
-from sage.pricing_report import DiffReport, Usage, render_markdown, render_text
+from sage.pricing_report import (
+    DiffReport,
+    Usage,
+    render_check_text,
+    render_markdown,
+    render_text,
+)
 from sage.warehouse import WarehouseError, open_warehouse
 
 PRICE_LIST = PROJECT_ROOT / "seeds" / "pricing.csv"
+SNAPSHOTS = PROJECT_ROOT / "pricing" / "snapshots"
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "pricing",
-        help="validate seeds/pricing.csv, or show what a change to it does",
+        help="validate seeds/pricing.csv, show what a change to it does, or compare it with "
+        "published prices",
         description="The price list is changed by pull request; these commands check it.",
     )
     commands = parser.add_subparsers(dest="pricing_command", metavar="COMMAND", required=True)
@@ -62,6 +81,7 @@ def register(subparsers) -> None:
         "in the list for its day; each model without one is reported with its count",
     )
     _add_file_flag(validate)
+    _add_acknowledged_flag(validate)
     add_location_flags(validate, lake=False)
     validate.set_defaults(handler=run_validate)
 
@@ -94,6 +114,85 @@ def register(subparsers) -> None:
     add_location_flags(diff, lake=False)
     diff.set_defaults(handler=run_diff)
 
+    check = commands.add_parser(
+        "check",
+        help="compare the rates with public price catalogs' snapshots",
+        description="Compares every rate of the rows valid on a day (today, UTC, by default) "
+        "with each catalog snapshot in pricing/snapshots/ and prints every rate that differs: "
+        "model, rate, the seed's value, the catalog's, and their ratio. A difference is "
+        f"acknowledged by a row of seeds/{ACKNOWLEDGED_FILE_NAME} naming the price_id, "
+        "catalog, rate and the catalog's value, with the reason. A model a catalog lacks is "
+        "reported, not failed (unless --fail-on-missing). Exit status 1 on a difference not "
+        "acknowledged, 0 when every rate agrees or is acknowledged, 2 when a snapshot cannot "
+        "be read.",
+    )
+    check.add_argument(
+        "--on",
+        metavar="YYYY-MM-DD",
+        type=_day,
+        help="compare the rows valid on this UTC day (default: today)",
+    )
+    check.add_argument(
+        "--catalog",
+        action="append",
+        choices=sorted(CATALOGS),
+        help="only this catalog's snapshot (repeatable; default: every snapshot present)",
+    )
+    check.add_argument(
+        "--snapshots",
+        type=Path,
+        default=SNAPSHOTS,
+        metavar="DIR",
+        help="where the snapshots are (default: pricing/snapshots of this project)",
+    )
+    check.add_argument(
+        "--fail-on-missing",
+        action="store_true",
+        help="also exit 1 when a catalog lacks a model of the price list",
+    )
+    check.add_argument(
+        "--json", action="store_true", help="print the result as JSON (for CI) instead"
+    )
+    _add_file_flag(check)
+    _add_acknowledged_flag(check)
+    check.set_defaults(handler=run_check)
+
+    snapshot = commands.add_parser(
+        "snapshot",
+        help="take the catalogs' snapshots again from PyPI",
+        description="Downloads each catalog's package from PyPI (pip download --no-deps: one "
+        "wheel, nothing installed), reads the catalog file inside it, and writes "
+        "pricing/snapshots/<catalog>.json: the catalog's rates for the price list's model ids "
+        "(with their base id and global., us., eu. profiles), the package's name, version "
+        "and hash, and today's date. Exit status 2 when the package cannot be fetched or read.",
+    )
+    snapshot.add_argument(
+        "--catalog",
+        action="append",
+        choices=sorted(CATALOGS),
+        help="only this catalog (repeatable; default: every catalog)",
+    )
+    snapshot.add_argument(
+        "--version",
+        metavar="VERSION",
+        help="this version of the catalog's package (default: the latest); one --catalog",
+    )
+    snapshot.add_argument(
+        "--package-file",
+        type=Path,
+        metavar="FILE",
+        help="read this wheel or .tar.gz instead of downloading it; one --catalog",
+    )
+    snapshot.add_argument(
+        "--snapshots",
+        type=Path,
+        default=SNAPSHOTS,
+        metavar="DIR",
+        help="where to write the snapshots (default: pricing/snapshots of this project)",
+    )
+    _add_file_flag(snapshot)
+    snapshot.set_defaults(handler=run_snapshot)
+
 
 def _add_file_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -102,6 +201,23 @@ def _add_file_flag(parser: argparse.ArgumentParser) -> None:
         default=PRICE_LIST,
         help="the price list (default: seeds/pricing.csv of this project)",
     )
+
+
+def _add_acknowledged_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--acknowledged",
+        type=Path,
+        metavar="CSV",
+        help=f"rates that differ from a catalog on purpose (default: {ACKNOWLEDGED_FILE_NAME} "
+        "beside the price list; no file, no acknowledgement)",
+    )
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
 
 
 def _display(path: Path) -> str:
@@ -132,12 +248,40 @@ def check_price_list(path: Path = PRICE_LIST) -> PriceList:
     return price_list
 
 
+def acknowledged_path(args: argparse.Namespace) -> Path:
+    return args.acknowledged or args.file.parent / ACKNOWLEDGED_FILE_NAME
+
+
+def check_acknowledgements(path: Path, price_list: PriceList) -> Acknowledgements:
+    """The validated acknowledgements; a CommandError listing every problem otherwise."""
+    acknowledgements = read_acknowledgements(
+        path,
+        price_ids={row.price_id for row in price_list.rows},
+        catalogs=set(CATALOGS),
+        source=_display(path),
+    )
+    if acknowledgements.problems:
+        for problem in acknowledgements.problems:
+            warn(f"  {problem}")
+        count = len(acknowledgements.problems)
+        raise CommandError(
+            f"{_display(path)} has {count} problem{'s' if count > 1 else ''} (listed above); "
+            "see README, Changing a price"
+        )
+    return acknowledgements
+
+
 def run_validate(args: argparse.Namespace) -> int:
     price_list = check_price_list(args.file)
     say(
         f"{_display(args.file)}: {len(price_list.rows)} rows, {len(price_list.models)} models, "
         "valid"
     )
+    path = acknowledged_path(args)
+    if path.is_file():
+        acknowledgements = check_acknowledgements(path, price_list)
+        count = len(acknowledgements.rows)
+        say(f"{_display(path)}: {count} acknowledgement{'' if count == 1 else 's'}, valid")
     if not args.turns:
         return EXIT_OK
     settings = settings_from(args)
@@ -159,11 +303,13 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def daily_usage(settings: Settings) -> list[DailyUsage]:
-    """Gold's token totals per UTC day and model: the same SQL on DuckDB and Athena."""
+    """Token totals per UTC day and model id as the app logged it (the restricted
+    ``private.model_usage_daily``: Gold closes model ids to the price list, and a model
+    missing from it must still be seen here): the same SQL on DuckDB and Athena."""
     sql = f"""
         select turn_date, model_id, turns, tokens_in, tokens_out, tokens_cache_read,
                tokens_cache_write
-        from {settings.relation("gold", "cost_daily_by_model")}
+        from {settings.relation("private", "model_usage_daily")}
     """
     with open_warehouse(settings) as warehouse:
         rows = warehouse.query(sql)
@@ -182,7 +328,7 @@ def daily_usage(settings: Settings) -> list[DailyUsage]:
 
 
 def _usage_source(settings: Settings) -> str:
-    relation = settings.relation("gold", "cost_daily_by_model")
+    relation = settings.relation("private", "model_usage_daily")
     if settings.target == "athena":
         return f"{relation} (Athena)"
     return f"{relation} ({_display(Path(settings.warehouse))})"
@@ -253,6 +399,107 @@ def run_diff(args: argparse.Namespace) -> int:
     return EXIT_FAILED if report.refused else EXIT_OK
 
 
+def _snapshot_paths(args: argparse.Namespace) -> list[Path]:
+    if args.catalog:
+        return [args.snapshots / f"{name}.json" for name in dict.fromkeys(args.catalog)]
+    paths = sorted(args.snapshots.glob("*.json")) if args.snapshots.is_dir() else []
+    if not paths:
+        raise CommandError(
+            f"{_display(args.snapshots)}: no catalog snapshot to compare with; take one with "
+            "`sage pricing snapshot`",
+            status=EXIT_USAGE,
+        )
+    return paths
+
+
+def run_check(args: argparse.Namespace) -> int:
+    price_list = check_price_list(args.file)
+    ack_path = acknowledged_path(args)
+    acknowledgements = check_acknowledgements(ack_path, price_list)
+    snapshots = []
+    for path in _snapshot_paths(args):
+        if not path.is_file():
+            raise CommandError(
+                f"{_display(path)}: no such snapshot; take it with "
+                f"`sage pricing snapshot --catalog {path.stem}`",
+                status=EXIT_USAGE,
+            )
+        try:
+            snapshots.append((read_snapshot(path, source=_display(path)), _display(path)))
+        except SnapshotError as exc:
+            raise CommandError(str(exc), status=EXIT_USAGE) from None
+    today = datetime.now(UTC).date()
+    result = compare(
+        price_list.rows,
+        snapshots,
+        acknowledgements,
+        on=args.on or today,
+        fail_on_missing=args.fail_on_missing,
+    )
+    if args.json:
+        data = check_data(
+            result,
+            price_list=_display(args.file),
+            acknowledged=_display(ack_path),
+        )
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        say(
+            render_check_text(
+                result,
+                price_list=_display(args.file),
+                acknowledged=_display(ack_path),
+                today=today,
+            )
+        )
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    names = list(dict.fromkeys(args.catalog or sorted(CATALOGS)))
+    if (args.version or args.package_file) and len(names) != 1:
+        raise CommandError(
+            "--version and --package-file name one package: give one --catalog with them",
+            status=EXIT_USAGE,
+        )
+    price_list = check_price_list(args.file)
+    today = datetime.now(UTC).date()
+    for name in names:
+        catalog = CATALOGS[name]
+        try:
+            if args.package_file:
+                package = read_member(args.package_file, catalog.member)
+            else:
+                with tempfile.TemporaryDirectory(prefix="sage-catalog-") as directory:
+                    warn(f"{name}: pip download {catalog.package} ...")
+                    path = download(catalog.package, args.version, Path(directory))
+                    package = read_member(path, catalog.member)
+        except PackageError as exc:
+            raise CommandError(f"{name}: {exc}", status=EXIT_USAGE) from None
+        if normalized(package.name) != normalized(catalog.package):
+            raise CommandError(
+                f"{name}: {package.file} is the package {package.name!r}, not {catalog.package!r}",
+                status=EXIT_USAGE,
+            )
+        try:
+            snapshot = take_snapshot(catalog, package, price_list.models, today=today)
+        except CatalogFormatError as exc:
+            raise CommandError(
+                f"{name}: {package.file}, {package.member} {exc}", status=EXIT_USAGE
+            ) from None
+        path = args.snapshots / f"{name}.json"
+        write_snapshot(snapshot, path)
+        found = sum(
+            isinstance(snapshot.models[model_id], CatalogPrice) for model_id in price_list.models
+        )
+        say(
+            f"{_display(path)}: {catalog.title}, {snapshot.source}, taken {today}; "
+            f"{found} of the price list's {len(price_list.models)} models found, "
+            f"{len(snapshot.models)} ids looked up"
+        )
+    return EXIT_OK
+
+
 UNPRICED_TEST = "assert_every_turn_has_a_price"
 
 
@@ -264,7 +511,7 @@ def warn_unpriced_turns(settings: Settings, dbt_result) -> None:
     sql = f"""
         select model_id, sum(unpriced_turns) as unpriced_turns,
                min(turn_date) as first_day, max(turn_date) as last_day
-        from {settings.relation("gold", "cost_daily_by_model")}
+        from {settings.relation("private", "model_usage_daily")}
         where unpriced_turns > 0
         group by 1
         order by 2 desc, 1

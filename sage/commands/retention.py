@@ -76,7 +76,8 @@ def describe(plan: RetentionPlan, *, dry_run: bool) -> str:
         f"retention on {horizons.today} (UTC), lake {plan.lake}",
         f"  Bronze      before {horizons.bronze}  ({BRONZE_DAYS} days)",
         f"  quarantine  before {horizons.quarantine}  ({QUARANTINE_DAYS} days, by day received)",
-        f"  Silver      before {horizons.silver}  ({SILVER_YEARS} years)",
+        f"  Silver      before {horizons.silver}  ({SILVER_YEARS} years; the private per-person "
+        "tables too)",
         "",
     ]
     verb = "would remove" if dry_run else "removed"
@@ -186,7 +187,7 @@ def _apply(settings: Settings, lake, plan: RetentionPlan, warehouse) -> None:
         return
     try:
         log = AuditLog.from_env(lake)
-        log.head()  # the audit log answers before anything is deleted
+        log.check_writable()  # before anything is deleted
     except AuditError as exc:
         raise CommandError(f"{exc}; nothing was deleted", status=EXIT_USAGE) from None
     try:

@@ -17,7 +17,8 @@ daily as (
 
     select
         turn_date,
-        model_id,
+        -- the price list's model ids; any other id the app logged is 'other'
+        {{ closed_value('model_id', 'model_id') }} as model_id,
         count(*) as turns,
         sum(case when tokens_cache_read > 0 then 1 else 0 end) as turns_reading_cache,
         sum(tokens_cache_read) as tokens_cache_read,

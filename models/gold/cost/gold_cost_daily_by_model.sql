@@ -12,7 +12,8 @@ daily as (
 
     select
         turn_date,
-        model_id,
+        -- the price list's model ids; any other id the app logged is 'other'
+        {{ closed_value('model_id', 'model_id') }} as model_id,
 
         -- activity
         count(distinct user_key) as users,

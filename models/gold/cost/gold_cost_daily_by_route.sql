@@ -12,7 +12,8 @@ daily as (
 
     select
         turn_date,
-        route,
+        -- declared route templates and routes of at least min_cohort_size people; else 'other'
+        {{ closed_value('route', 'route') }} as route,
         count(distinct user_key) as users,
         count(*) as turns,
         sum(case when is_priced then 0 else 1 end) as unpriced_turns,

@@ -1,8 +1,10 @@
+{% set half_width = t_interval_half_width('sd_cost_per_user_usd', 'users') %}
+
 with
 
 user_cost as (
 
-    select * from {{ ref('gold_user_cost') }}
+    select * from {{ ref('private_user_cost') }}
 
 ),
 
@@ -38,6 +40,17 @@ summary as (
 
 ),
 
+flagged as (
+
+    select
+        summary.*,
+        -- a statistic of each person's cost over fewer people than the minimum cohort
+        -- comes too close to describing one of them: hidden
+        users < {{ var('min_cohort_size') }} as is_suppressed
+    from summary
+
+),
+
 final as (
 
     select
@@ -54,22 +67,26 @@ final as (
 
         -- cost, USD
         cast(total_cost_usd as decimal(20, 10)) as total_cost_usd,
-        avg_cost_per_user_usd,
-        avg_cost_per_user_usd
-        - {{ t_interval_half_width('sd_cost_per_user_usd', 'users') }} as avg_cost_ci_low_usd,
-        avg_cost_per_user_usd
-        + {{ t_interval_half_width('sd_cost_per_user_usd', 'users') }} as avg_cost_ci_high_usd,
+
+        -- per-person cost, USD: null when the window has fewer people than the minimum
+        {{ shown('avg_cost_per_user_usd') }} as avg_cost_per_user_usd,
+        {{ shown('avg_cost_per_user_usd - ' ~ half_width) }} as avg_cost_ci_low_usd,
+        {{ shown('avg_cost_per_user_usd + ' ~ half_width) }} as avg_cost_ci_high_usd,
         't-interval (95%) over per-user cost' as avg_cost_ci_method,
-        max_cost_per_user_usd,
-        p50_cost_per_user_usd,
-        p90_cost_per_user_usd,
-        p99_cost_per_user_usd,
+        {{ shown('max_cost_per_user_usd') }} as max_cost_per_user_usd,
+        {{ shown('p50_cost_per_user_usd') }} as p50_cost_per_user_usd,
+        {{ shown('p90_cost_per_user_usd') }} as p90_cost_per_user_usd,
+        {{ shown('p99_cost_per_user_usd') }} as p99_cost_per_user_usd,
+        is_suppressed,
+        case
+            when is_suppressed then 'fewer than {{ var("min_cohort_size") }} people'
+        end as suppression_reason,
 
         -- timestamps
         first_turn_at as period_start_at,
         last_turn_at as period_end_at
 
-    from summary
+    from flagged
 
 )
 

@@ -2,7 +2,7 @@ with
 
 user_days as (
 
-    select * from {{ ref('gold_user_daily_activity') }}
+    select * from {{ ref('private_user_daily_activity') }}
 
 ),
 
@@ -48,12 +48,15 @@ people_cells as (
     select
         active_users.month_start,
         dimension.name as dimension,
+        -- each value closed to its vocabulary (macros/privacy/vocabulary.sql): a
+        -- value outside it is 'other', a missing one 'unknown'
         coalesce(
             case dimension.name
-                when 'country' then users.country_code
-                when 'age band' then users.age_band
-                when 'plan' then users.plan
-                when 'device class' then active_users.device_class
+                when 'country' then {{ closed_value('country', 'users.country_code') }}
+                when 'age band' then {{ closed_value('age_band', 'users.age_band') }}
+                when 'plan' then {{ closed_value('plan', 'users.plan') }}
+                when 'device class'
+                    then {{ closed_value('device_class', 'active_users.device_class') }}
             end,
             'unknown'
         ) as value,
@@ -78,7 +81,11 @@ network_cells as (
         {{ period_start('month', 'request_date') }} as month_start,
         dimension.name as dimension,
         coalesce(
-            case dimension.name when 'browser' then browser_family else os_family end, 'unknown'
+            case dimension.name
+                when 'browser' then {{ closed_value('browser_family', 'browser_family') }}
+                else {{ closed_value('os_family', 'os_family') }}
+            end,
+            'unknown'
         ) as value,
         'client networks' as unit,
         client_network as person

@@ -29,7 +29,8 @@ cells as (
 
     select
         week_start,
-        emotion,
+        -- the observer's declared labels; anything else is 'other'
+        {{ closed_value('emotion', 'emotion') }} as emotion,
         count(distinct event_id) as observations_with_label,
         count(distinct user_key) as users_with_label
     from labelled

@@ -4,7 +4,7 @@ with
 
 user_days as (
 
-    select * from {{ ref('gold_user_daily_activity') }}
+    select * from {{ ref('private_user_daily_activity') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 user_cost as (
 
-    select * from {{ ref('gold_user_cost') }}
+    select * from {{ ref('private_user_cost') }}
 
 ),
 

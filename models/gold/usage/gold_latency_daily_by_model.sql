@@ -12,7 +12,8 @@ daily as (
 
     select
         turn_date,
-        model_id,
+        -- the price list's model ids; any other id the app logged is 'other'
+        {{ closed_value('model_id', 'model_id') }} as model_id,
         count(*) as turns,
         avg(cast(latency_ms as double)) as mean_latency_ms,
         {{ percentile('latency_ms', 0.5) }} as p50_latency_ms,

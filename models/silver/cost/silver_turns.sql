@@ -52,7 +52,8 @@ pseudonymised as (
 
         -- dimensions
         model_id,
-        route,
+        -- the route with id-like segments templated, before anything is stored
+        {{ url_path_template('route') }} as route,
         region,
         device_class,
         coalesce(crisis_level, 'none') as crisis_level,
