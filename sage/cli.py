@@ -21,6 +21,7 @@ from sage.commands import (
     retention,
     serve,
     summary,
+    trino,
 )
 from sage.commands.common import EXIT_FAILED, CommandError, warn
 
@@ -38,6 +39,7 @@ COMMANDS = [
     erase,
     partner,
     audit,
+    trino,
 ]
 
 

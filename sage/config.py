@@ -6,7 +6,7 @@ what                    environment          default
 lake (raw files)        ``SAGE_LAKE``        ``./lake`` (or s3://bucket/prefix)
 DuckDB warehouse        ``SAGE_WAREHOUSE``   ``./warehouse.duckdb``
 dashboard site          ``SAGE_SITE``        ``./site``
-dbt target              ``SAGE_TARGET``      ``local`` (or ``athena``)
+dbt target              ``SAGE_TARGET``      ``local`` (or ``athena``, ``trino``)
 ======================  ===================  ============================
 
 Relative paths are taken from the current directory, as a user expects; dbt
@@ -23,6 +23,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PREFIX_ENV = "SAGE_ATHENA_SCHEMA"
+TRINO_SCHEMA_ENV = "SAGE_TRINO_SCHEMA"
 
 
 def _absolute(location: str) -> str:
@@ -77,6 +78,8 @@ class Settings:
         """The dbt target schema; layers live in ``<schema>_bronze``, ``_silver``, ``_gold``."""
         if self.target == "athena":
             return os.environ.get(SCHEMA_PREFIX_ENV, "innerverse")
+        if self.target == "trino":
+            return os.environ.get(TRINO_SCHEMA_ENV, "innerverse")
         return "innerverse"
 
     def relation(self, layer: str, name: str) -> str:

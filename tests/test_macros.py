@@ -27,6 +27,8 @@ DISPATCH = re.compile(r"adapter\.dispatch\(\s*[\"'](\w+)[\"']")
 TESTED_BY_EFFECT = {
     "lake_column_type": "test_lake_views_have_the_declared_column_types",
     "create_lake_relations": "test_lake_views_have_the_declared_column_types",
+    # the lake tables' DDL: Athena's parsed offline, Trino's run on Trino 476
+    "lake_table_statements": "test_lake_tables_are_made_by_the_athena_macro_in_trino_ddl",
     "table_partitions": "test_tables_are_partitioned_on_athena_only",
     "day_partitioned": "test_incremental_tables_of_user_rows_are_iceberg",
     "partner_analytics": "test_partner_tables_are_parquet_in_the_lake_by_partner_and_month",

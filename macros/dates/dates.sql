@@ -16,7 +16,16 @@
 {%- endmacro %}
 
 {% macro athena__date_text(expression) -%}
-    date_format({{ expression }}, '%Y-%m-%d')
+    {#-
+        The date first: date_format() takes a timestamp(3), so a timestamp(6) is
+        rounded to milliseconds on the way in, and 23:59:59.9995 would print as
+        the next day.
+    -#}
+    cast(cast({{ expression }} as date) as varchar)
+{%- endmacro %}
+
+{% macro trino__date_text(expression) -%}
+    {{ return(athena__date_text(expression)) }}
 {%- endmacro %}
 
 
@@ -76,10 +85,10 @@
 
 
 {#-
-    A UTC timestamp column for Silver and Gold. Athena's Iceberg tables store
-    microsecond timestamps only, and the lake's JSON SerDe yields milliseconds
-    (timestamp(3)), so Athena casts to timestamp(6); DuckDB's timestamp is
-    already microseconds.
+    A UTC timestamp column for Silver and Gold. Athena's (and Trino's) Iceberg
+    tables store microsecond timestamps only, and the lake's JSON SerDe yields
+    milliseconds (timestamp(3)), so both cast to timestamp(6); DuckDB's timestamp
+    is already microseconds.
 -#}
 {% macro as_timestamp(expression) -%}
     {{ return(adapter.dispatch("as_timestamp", "innerverse")(expression)) }}
@@ -91,6 +100,11 @@
 
 {% macro athena__as_timestamp(expression) -%}
     cast({{ expression }} as timestamp(6))
+{%- endmacro %}
+
+{#- Trino's Iceberg tables are microseconds too (Athena's engine is Trino). -#}
+{% macro trino__as_timestamp(expression) -%}
+    {{ return(athena__as_timestamp(expression)) }}
 {%- endmacro %}
 
 

@@ -12,6 +12,9 @@
     - Athena: once, `dbt run-operation create_lake_tables`, an external table
       with the Hive JSON SerDe and partition projection on dt/hour, so new
       partitions are found without MSCK REPAIR or Glue crawlers.
+    - Trino: the same operation, the same table (Hive JSON SerDe, the same
+      projection) in Trino's own DDL, in the Hive catalog `trino_lake_catalog`
+      names; the dbt target's Iceberg catalog redirects the names to it.
 
     Column types in the YAML are written engine-neutrally (varchar, integer,
     bigint, double, boolean, timestamp, array<varchar>); lake_column_type()
@@ -65,6 +68,21 @@
     {%- set types = {
         "varchar": "VARCHAR", "integer": "INTEGER", "bigint": "BIGINT", "double": "DOUBLE",
         "boolean": "BOOLEAN", "timestamp": "TIMESTAMP", "array<varchar>": "VARCHAR[]",
+    } -%}
+    {%- if data_type not in types -%}
+        {{ exceptions.raise_compiler_error("lake column type " ~ data_type ~ " is not one of " ~ types.keys() | join(", ")) }}
+    {%- endif -%}
+    {{ return(types[data_type]) }}
+{%- endmacro %}
+
+{% macro trino__lake_column_type(data_type) -%}
+    {#-
+        Trino's DDL names, not Hive's: varchar, array(varchar). A lake timestamp is
+        timestamp(3), what the JSON SerDe yields on Athena too (milliseconds).
+    -#}
+    {%- set types = {
+        "varchar": "varchar", "integer": "integer", "bigint": "bigint", "double": "double",
+        "boolean": "boolean", "timestamp": "timestamp(3)", "array<varchar>": "array(varchar)",
     } -%}
     {%- if data_type not in types -%}
         {{ exceptions.raise_compiler_error("lake column type " ~ data_type ~ " is not one of " ~ types.keys() | join(", ")) }}
@@ -144,14 +162,28 @@
 
 {#-
     dbt run-operation create_lake_tables [--args '{replace: true}']
-    Athena only: creates (or, with replace, re-creates) the external tables.
+    Athena and Trino: creates (or, with replace, re-creates) the external tables.
 -#}
 {% macro create_lake_tables(replace=false) -%}
-    {%- if target.type != "athena" -%}
+    {#- Every statement is rendered before the first runs, so a bad setting changes nothing. -#}
+    {%- set statements = adapter.dispatch("lake_table_statements", "innerverse")(replace) -%}
+    {%- if statements is none -%}
         {{ log("create_lake_tables: nothing to do on " ~ target.type ~ "; its lake views are made on every run", info=true) }}
         {{ return(none) }}
     {%- endif -%}
-    {#- Every statement is rendered before the first runs, so a bad setting changes nothing. -#}
+    {%- for statement in statements -%}
+        {%- do run_query(statement) -%}
+    {%- endfor -%}
+    {%- for node in lake_tables() -%}
+        {{ log("created " ~ lake_schema() ~ "." ~ node.identifier, info=true) }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{% macro default__lake_table_statements(replace) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro athena__lake_table_statements(replace) -%}
     {%- set statements = ["create database if not exists `" ~ lake_schema() ~ "`"] -%}
     {%- for node in lake_tables() -%}
         {%- if replace -%}
@@ -159,12 +191,54 @@
         {%- endif -%}
         {%- do statements.append(athena_lake_table_ddl(node)) -%}
     {%- endfor -%}
-    {%- for statement in statements -%}
-        {%- do run_query(statement) -%}
-    {%- endfor -%}
+    {{ return(statements) }}
+{%- endmacro %}
+
+{% macro trino__lake_table_statements(replace) -%}
+    {#-
+        Trino has no Hive DDL (no `row format serde`, `stored as`, `tblproperties`):
+        the same table is declared in its own, with the SerDe as `format = 'JSON'`
+        (the class Athena's DDL names, org.apache.hive.hcatalog.data.JsonSerDe), the
+        projection as column properties, and the timestamp format as a table
+        parameter (`extra_properties`), where Trino's JSON reader looks for it too.
+        The tables live in the Hive catalog, which a dbt target's Iceberg catalog
+        cannot create them in.
+    -#}
+    {%- set schema = var("trino_lake_catalog") ~ "." ~ lake_schema() -%}
+    {%- set statements = ["create schema if not exists " ~ schema] -%}
     {%- for node in lake_tables() -%}
-        {{ log("created " ~ lake_schema() ~ "." ~ node.identifier, info=true) }}
+        {%- if replace -%}
+            {%- do statements.append("drop table if exists " ~ schema ~ "." ~ node.identifier) -%}
+        {%- endif -%}
+        {%- do statements.append(trino_lake_table_ddl(node, schema)) -%}
     {%- endfor -%}
+    {{ return(statements) }}
+{%- endmacro %}
+
+
+{#- The lake's timestamps: ISO 8601 in UTC with milliseconds, as ingest writes them. -#}
+{% macro lake_timestamp_format() -%}
+    {{ return("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'") }}
+{%- endmacro %}
+
+
+{#-
+    How each partition key is projected: a day from the var `lake_first_day` to
+    today, an hour 00-23. The one declaration both engines' DDL spell out.
+-#}
+{% macro lake_partition_projection(key) -%}
+    {%- set first_day = var("lake_first_day") | string -%}
+    {%- if not modules.re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", first_day) -%}
+        {{ exceptions.raise_compiler_error("lake_first_day must be a date, YYYY-MM-DD; got " ~ first_day) }}
+    {%- endif -%}
+    {%- set projections = {
+        "dt": {"type": "date", "format": "yyyy-MM-dd", "range": [first_day, "NOW"], "interval": 1, "interval_unit": "DAYS"},
+        "hour": {"type": "integer", "range": ["0", "23"], "digits": 2},
+    } -%}
+    {%- if key not in projections -%}
+        {{ exceptions.raise_compiler_error("no partition projection is defined for partition key " ~ key) }}
+    {%- endif -%}
+    {{ return(projections[key]) }}
 {%- endmacro %}
 
 
@@ -186,7 +260,7 @@ create external table if not exists `{{ lake_schema() }}`.`{{ node.identifier }}
 partitioned by ({% for key in partitions %}`{{ key }}` string{{ ", " if not loop.last }}{% endfor %})
 {%- endif %}
 row format serde 'org.apache.hive.hcatalog.data.JsonSerDe'
-with serdeproperties ('timestamp.formats' = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+with serdeproperties ('timestamp.formats' = "{{ lake_timestamp_format() }}")
 stored as inputformat 'org.apache.hadoop.mapred.TextInputFormat'
 outputformat 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
 location '{{ location }}/'
@@ -196,21 +270,78 @@ tblproperties (
     {%- if partitions %},
     'projection.enabled' = 'true',
     {%- for key in partitions %}
-    {%- if key == "dt" %}
-    'projection.dt.type' = 'date',
-    'projection.dt.format' = 'yyyy-MM-dd',
-    'projection.dt.range' = '2020-01-01,NOW',
-    'projection.dt.interval' = '1',
-    'projection.dt.interval.unit' = 'DAYS',
-    {%- elif key == "hour" %}
-    'projection.hour.type' = 'integer',
-    'projection.hour.range' = '0,23',
-    'projection.hour.digits' = '2',
-    {%- else %}
-    {{ exceptions.raise_compiler_error("no partition projection is defined for partition key " ~ key) }}
+    {%- set projection = lake_partition_projection(key) %}
+    'projection.{{ key }}.type' = '{{ projection.type }}',
+    {%- if projection.format %}
+    'projection.{{ key }}.format' = '{{ projection.format }}',
+    {%- endif %}
+    'projection.{{ key }}.range' = '{{ projection.range | join(",") }}',
+    {%- if projection.interval %}
+    'projection.{{ key }}.interval' = '{{ projection.interval }}',
+    'projection.{{ key }}.interval.unit' = '{{ projection.interval_unit }}',
+    {%- endif %}
+    {%- if projection.digits %}
+    'projection.{{ key }}.digits' = '{{ projection.digits }}',
     {%- endif %}
     {%- endfor %}
     'storage.location.template' = '{{ location }}/{% for key in partitions %}{{ key }}=${ {{- key -}} }/{% endfor %}'
     {%- endif %}
 )
+{%- endmacro %}
+
+
+{% macro trino_lake_table_ddl(node, schema) -%}
+    {%- set partitions = node.meta.get("partitioned_by", []) -%}
+    {%- set location = trino_lake_location(node.meta["lake_prefix"]) -%}
+    {%- set columns = [] -%}
+    {%- for name, data_type in lake_file_columns(node) -%}
+        {%- do columns.append(name ~ " " ~ trino__lake_column_type(data_type | lower | trim)) -%}
+    {%- endfor -%}
+    {#- Trino lists the partition keys last, each with its projection. -#}
+    {%- for key in partitions -%}
+        {%- set projection = lake_partition_projection(key) -%}
+        {%- set properties = ["partition_projection_type = '" ~ projection.type ~ "'"] -%}
+        {%- if projection.format -%}
+            {%- do properties.append("partition_projection_format = '" ~ projection.format ~ "'") -%}
+        {%- endif -%}
+        {%- if projection.interval -%}
+            {%- do properties.append("partition_projection_interval = " ~ projection.interval) -%}
+            {%- do properties.append("partition_projection_interval_unit = '" ~ projection.interval_unit ~ "'") -%}
+        {%- endif -%}
+        {%- if projection.digits -%}
+            {%- do properties.append("partition_projection_digits = " ~ projection.digits) -%}
+        {%- endif -%}
+        {%- do properties.append("partition_projection_range = array['" ~ projection.range | join("', '") ~ "']") -%}
+        {%- do columns.append(key ~ " varchar with (" ~ properties | join(", ") ~ ")") -%}
+    {%- endfor -%}
+create table if not exists {{ schema }}.{{ node.identifier }} (
+    {{ columns | join(",\n    ") }}
+) with (
+    format = 'JSON',
+    external_location = '{{ location }}',
+    {%- if partitions %}
+    partitioned_by = array['{{ partitions | join("', '") }}'],
+    partition_projection_enabled = true,
+    partition_projection_location_template = '{{ location }}/{% for key in partitions %}{{ key }}=${ {{- key -}} }{{ "/" if not loop.last }}{% endfor %}',
+    {%- endif %}
+    extra_properties = map(array['timestamp.formats'], array['{{ lake_timestamp_format() | replace("'", "''") }}'])
+)
+{%- endmacro %}
+
+
+{#-
+    A lake prefix as a Trino location: s3://... as it is (a cluster with S3
+    access), a local folder as local:///abs/path (Trino's local file system,
+    rooted at /, as `sage trino serve` configures it).
+-#}
+{% macro trino_lake_location(prefix) -%}
+    {%- set location = lake_location(prefix) -%}
+    {%- if location.startswith("s3://") -%}
+        {{ return(location) }}
+    {%- elif location.startswith("/") -%}
+        {{ return("local://" ~ location) }}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error(
+        "the lake for Trino must be s3://bucket/prefix or an absolute folder, not " ~ var("lake")
+    ) }}
 {%- endmacro %}

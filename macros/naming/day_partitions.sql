@@ -6,7 +6,9 @@
     (every user of a cell erased, a late correction) must disappear from the
     table too. DuckDB spells that `delete+insert` on the date; Athena
     `insert_overwrite` on a Hive table partitioned by the date (at most the
-    look-back's few partitions per query, far under Athena's 100). The first
+    look-back's few partitions per query, far under Athena's 100); Trino, whose
+    dbt adapter has no `insert_overwrite`, `delete+insert` on an Iceberg table
+    partitioned by the date, so the delete drops whole partitions. The first
     build and a --full-refresh write every day at once: `force_batch` makes
     dbt-athena write them 100 partitions a statement from the start, rather
     than after a statement that failed on the limit (and was billed for its scan).
@@ -55,4 +57,25 @@
         "force_batch": true,
         "on_schema_change": "fail",
     }) }}
+{%- endmacro %}
+
+{% macro trino__day_partitioned(column, row_key=none) -%}
+    {#-
+        dbt-trino reads table properties from `properties` (Athena's
+        `table_type`/`partitioned_by` mean nothing to it); the target catalog is
+        Iceberg, so every table can delete rows, and a user's rows go by erasure
+        on either strategy. A table of rows per user merges on its row key as on
+        Athena; the others replace whole days.
+    -#}
+    {%- set config = {
+        "materialized": "incremental",
+        "properties": {"partitioning": "array['" ~ column ~ "']"},
+        "on_schema_change": "fail",
+    } -%}
+    {%- if row_key is none -%}
+        {%- do config.update({"incremental_strategy": "delete+insert", "unique_key": column}) -%}
+    {%- else -%}
+        {%- do config.update({"incremental_strategy": "merge", "unique_key": row_key}) -%}
+    {%- endif -%}
+    {{ return(config) }}
 {%- endmacro %}

@@ -13,6 +13,9 @@
     - Athena: the table is those files, a Hive table in Parquet whose location
       is that prefix and whose partitions are (partner_id, month), the last two
       columns of the select.
+    - Trino: a table in the warehouse, as on DuckDB (the default): partner
+      bundles are exported from DuckDB or Athena, and writing the lake's
+      partner/analytics/ prefix from a second engine would mix two writers' files.
 
     Use: {{ config(**partner_analytics()) }}
 #}

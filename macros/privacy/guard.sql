@@ -243,17 +243,32 @@ findings as (
         null as failing_rows,
         {{ privacy_sql_string(detail) }} as detail
     {%- endfor %}
+    {#- Each scan is read once, its checks turned into rows by a join with their
+        list: Trino (Athena's engine) plans every reading of a CTE anew, and one
+        reading per check took over 500 stages, past its limit of 150. -#}
     {%- for cte, label, relation, checks in scans %}
-    {%- for column, rule, predicate, shown, rows in checks %}
     union all
     select
         '{{ label }}' as table_name,
-        '{{ column }}' as column_name,
-        '{{ rule }}' as rule,
-        cast(failing_{{ loop.index }} as bigint) as failing_rows,
-        example_{{ loop.index }} as detail
+        checks.column_name,
+        checks.rule,
+        cast(case checks.check_number
+            {%- for check in checks %}
+            when {{ loop.index }} then failing_{{ loop.index }}
+            {%- endfor %}
+        end as bigint) as failing_rows,
+        case checks.check_number
+            {%- for check in checks %}
+            when {{ loop.index }} then example_{{ loop.index }}
+            {%- endfor %}
+        end as detail
     from {{ cte }}
-    {%- endfor %}
+    cross join (
+        values
+        {%- for column, rule, predicate, shown, rows in checks %}
+            ({{ loop.index }}, '{{ column }}', '{{ rule }}'){{ "," if not loop.last }}
+        {%- endfor %}
+    ) as checks (check_number, column_name, rule)
     {%- endfor %}
 
 )

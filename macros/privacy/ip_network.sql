@@ -49,6 +49,10 @@
     end
 {%- endmacro %}
 
+{% macro trino__ip_network(ip) -%}
+    {{ return(athena__ip_network(ip)) }}
+{%- endmacro %}
+
 {% macro duckdb__ip_network(ip) -%}
     {#-
         DuckDB's inet extension is not bundled with the Python package and cannot be

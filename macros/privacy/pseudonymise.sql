@@ -69,6 +69,10 @@
     lower(to_hex(hmac_sha256(to_utf8({{ source_id }}), to_utf8('{{ key }}'))))
 {%- endmacro %}
 
+{% macro trino__pseudonymise(source_id, key) -%}
+    {{ return(athena__pseudonymise(source_id, key)) }}
+{%- endmacro %}
+
 
 {#- The pseudonym of a raw id (as the app's own tables hold it): key its SHA-256. -#}
 {% macro pseudonymise_raw(raw_id) -%}

@@ -195,3 +195,21 @@ def test_no_model_branches_on_the_target():
         if re.search(r"\btarget\s*\.\s*(name|type)\b|adapter\.type\(\)", path.read_text())
     ]
     assert not offenders
+
+
+def test_trino_ddl_is_not_taken_for_athena_ddl(tmp_path):
+    """The lake tables' Trino variant (what the tests run on Trino 476) is Trino DDL,
+    which Athena refuses: the offline check rejects every one of its create tables,
+    and would if it ever reached the Athena target. Compiled offline: no Trino needed."""
+    settings = Settings.from_env(lake=str(tmp_path / "lake"), target="trino")
+    result = run_dbt(
+        ["compile", "--no-populate-cache", "--target-path", str(tmp_path / "target"),
+         "--inline", "{{ trino__lake_table_statements(false) | join(';\n') }}"],
+        settings,
+        quiet=True,
+    )  # fmt: skip
+    statements = result.result.results[0].node.compiled_code.split(";\n")
+    creates = [sql for sql in statements if sql.lstrip().startswith("create table")]
+    assert len(creates) >= 8
+    for sql in creates:
+        assert any("Trino DDL" in problem for problem in athena_problems(sql)), sql[:80]
