@@ -220,7 +220,7 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """The path as the user knows it: relative to the current folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -231,7 +231,7 @@ def _display(path: Path) -> str:
 def _read(path: Path) -> PriceList:
     if not path.is_file():
         raise CommandError(f"{path}: no such file", status=EXIT_USAGE)
-    return validate_file(path, source=_display(path))
+    return validate_file(path, source=display_path(path))
 
 
 def check_price_list(path: Path = PRICE_LIST) -> PriceList:
@@ -242,7 +242,7 @@ def check_price_list(path: Path = PRICE_LIST) -> PriceList:
             warn(f"  {problem}")
         count = len(price_list.problems)
         raise CommandError(
-            f"{_display(path)} has {count} problem{'s' if count > 1 else ''} (listed above); "
+            f"{display_path(path)} has {count} problem{'s' if count > 1 else ''} (listed above); "
             "see README, Changing a price"
         )
     return price_list
@@ -258,14 +258,14 @@ def check_acknowledgements(path: Path, price_list: PriceList) -> Acknowledgement
         path,
         price_ids={row.price_id for row in price_list.rows},
         catalogs=set(CATALOGS),
-        source=_display(path),
+        source=display_path(path),
     )
     if acknowledgements.problems:
         for problem in acknowledgements.problems:
             warn(f"  {problem}")
         count = len(acknowledgements.problems)
         raise CommandError(
-            f"{_display(path)} has {count} problem{'s' if count > 1 else ''} (listed above); "
+            f"{display_path(path)} has {count} problem{'s' if count > 1 else ''} (listed above); "
             "see README, Changing a price"
         )
     return acknowledgements
@@ -274,14 +274,14 @@ def check_acknowledgements(path: Path, price_list: PriceList) -> Acknowledgement
 def run_validate(args: argparse.Namespace) -> int:
     price_list = check_price_list(args.file)
     say(
-        f"{_display(args.file)}: {len(price_list.rows)} rows, {len(price_list.models)} models, "
+        f"{display_path(args.file)}: {len(price_list.rows)} rows, {len(price_list.models)} models, "
         "valid"
     )
     path = acknowledged_path(args)
     if path.is_file():
         acknowledgements = check_acknowledgements(path, price_list)
         count = len(acknowledgements.rows)
-        say(f"{_display(path)}: {count} acknowledgement{'' if count == 1 else 's'}, valid")
+        say(f"{display_path(path)}: {count} acknowledgement{'' if count == 1 else 's'}, valid")
     if not args.turns:
         return EXIT_OK
     settings = settings_from(args)
@@ -289,7 +289,7 @@ def run_validate(args: argparse.Namespace) -> int:
         usage = daily_usage(settings)
     except WarehouseError as exc:
         raise CommandError(str(exc), status=EXIT_USAGE) from None
-    problems = check_turns_priced(price_list.rows, usage, source=_display(args.file))
+    problems = check_turns_priced(price_list.rows, usage, source=display_path(args.file))
     for problem in problems:
         warn(f"  {problem}")
     turns = sum(day.turns for day in usage)
@@ -331,7 +331,7 @@ def _usage_source(settings: Settings) -> str:
     relation = settings.relation("private", "model_usage_daily")
     if settings.target == "athena":
         return f"{relation} (Athena)"
-    return f"{relation} ({_display(Path(settings.warehouse))})"
+    return f"{relation} ({display_path(Path(settings.warehouse))})"
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -353,7 +353,7 @@ def run_diff(args: argparse.Namespace) -> int:
     today = datetime.now(UTC).date()
     diff = diff_price_lists(old.rows, new.rows, today=today)
     report = DiffReport(
-        file=_display(args.file),
+        file=display_path(args.file),
         base=base.label,
         diff=diff,
         usage=None,
@@ -405,7 +405,7 @@ def _snapshot_paths(args: argparse.Namespace) -> list[Path]:
     paths = sorted(args.snapshots.glob("*.json")) if args.snapshots.is_dir() else []
     if not paths:
         raise CommandError(
-            f"{_display(args.snapshots)}: no catalog snapshot to compare with; take one with "
+            f"{display_path(args.snapshots)}: no catalog snapshot to compare with; take one with "
             "`sage pricing snapshot`",
             status=EXIT_USAGE,
         )
@@ -420,12 +420,12 @@ def run_check(args: argparse.Namespace) -> int:
     for path in _snapshot_paths(args):
         if not path.is_file():
             raise CommandError(
-                f"{_display(path)}: no such snapshot; take it with "
+                f"{display_path(path)}: no such snapshot; take it with "
                 f"`sage pricing snapshot --catalog {path.stem}`",
                 status=EXIT_USAGE,
             )
         try:
-            snapshots.append((read_snapshot(path, source=_display(path)), _display(path)))
+            snapshots.append((read_snapshot(path, source=display_path(path)), display_path(path)))
         except SnapshotError as exc:
             raise CommandError(str(exc), status=EXIT_USAGE) from None
     today = datetime.now(UTC).date()
@@ -439,16 +439,16 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         data = check_data(
             result,
-            price_list=_display(args.file),
-            acknowledged=_display(ack_path),
+            price_list=display_path(args.file),
+            acknowledged=display_path(ack_path),
         )
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         say(
             render_check_text(
                 result,
-                price_list=_display(args.file),
-                acknowledged=_display(ack_path),
+                price_list=display_path(args.file),
+                acknowledged=display_path(ack_path),
                 today=today,
             )
         )
@@ -493,38 +493,8 @@ def run_snapshot(args: argparse.Namespace) -> int:
             isinstance(snapshot.models[model_id], CatalogPrice) for model_id in price_list.models
         )
         say(
-            f"{_display(path)}: {catalog.title}, {snapshot.source}, taken {today}; "
+            f"{display_path(path)}: {catalog.title}, {snapshot.source}, taken {today}; "
             f"{found} of the price list's {len(price_list.models)} models found, "
             f"{len(snapshot.models)} ids looked up"
         )
     return EXIT_OK
-
-
-UNPRICED_TEST = "assert_every_turn_has_a_price"
-
-
-def warn_unpriced_turns(settings: Settings, dbt_result) -> None:
-    """After a build whose unpriced-turns test warned: name the models and their turns."""
-    results = getattr(getattr(dbt_result, "result", None), "results", None) or []
-    if not any(item.node.name == UNPRICED_TEST and item.status == "warn" for item in results):
-        return
-    sql = f"""
-        select model_id, sum(unpriced_turns) as unpriced_turns,
-               min(turn_date) as first_day, max(turn_date) as last_day
-        from {settings.relation("private", "model_usage_daily")}
-        where unpriced_turns > 0
-        group by 1
-        order by 2 desc, 1
-    """
-    try:
-        with open_warehouse(settings) as warehouse:
-            rows = warehouse.query(sql)
-    except WarehouseError:
-        return
-    price_list = _display(PRICE_LIST)
-    for row in rows:
-        warn(
-            f"warning: {int(row['unpriced_turns']):,} turns on {row['model_id']} "
-            f"({row['first_day']} .. {row['last_day']}) have no price in {price_list}: "
-            "not costed (see README, Changing a price)"
-        )
