@@ -189,3 +189,23 @@ def test_dbt_output_has_colour_codes_only_on_a_terminal(tmp_path):
     on_terminal = _dbt_output(tmp_path, terminal=True)
     assert b"bronze_lambda_emf" in on_terminal
     assert b"\x1b[" in on_terminal
+
+
+def test_exposures_link_to_where_the_site_is_served(tmp_path, monkeypatch):
+    settings = Settings.from_env(warehouse=str(tmp_path / "warehouse.duckdb"), target="local")
+
+    def urls() -> dict[str, str | None]:
+        result = run_dbt(
+            ["ls", "--resource-type", "exposure", "--output", "json",
+             "--output-keys", "name", "url"],
+            settings,
+            quiet=True,
+        )  # fmt: skip
+        return {item["name"]: item["url"] for item in map(json.loads, result.result)}
+
+    monkeypatch.delenv("SAGE_SITE_URL", raising=False)
+    assert urls()["sage_dashboard"] == "http://127.0.0.1:8080/sage"
+    monkeypatch.setenv("SAGE_SITE_URL", "https://sage.innerverse.example")
+    served = urls()
+    assert served["sage_dashboard"] == "https://sage.innerverse.example/sage"
+    assert served["transparency_page"] == "https://sage.innerverse.example/safety/transparency"
