@@ -162,6 +162,14 @@ def test_foreign_sql_is_rejected(sql, problem):
     assert any(problem in found for found in athena_problems(sql))
 
 
+def test_a_query_over_athenas_length_limit_is_rejected():
+    columns = ", ".join(f"a + {n} as c{n}" for n in range(20_000))
+    sql = f"select {columns} from t"
+    assert len(sql.encode()) > 262_144
+    assert any("query string limit of 262,144 bytes" in found for found in athena_problems(sql))
+    assert athena_problems("select a + 1 as c1 from t") == []
+
+
 def test_iceberg_tables_get_microsecond_timestamps_and_unbounded_strings():
     sql = (
         "select cast(a as timestamp) as a, cast(b as varchar(8)) as b, cast(c as timestamp(6)) as c"
