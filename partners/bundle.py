@@ -38,11 +38,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.lake import Lake
+from lakehouse.audit.log import AuditLog
+from lakehouse.lake import Lake
 from partners.analytics import PartitionFile, PartnerError, partition_files
 from partners.history import month_state
 from partners.signing import ALGORITHM, fingerprint, public_pem, sign
-from privacy.audit import AuditLog
 from privacy.catalog import Column, Table
 from privacy.guard import GuardReport, guard_frames
 

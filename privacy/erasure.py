@@ -35,16 +35,16 @@ from typing import Any
 
 import orjson
 
-from ingest.lake import Lake, LakeError
-from ingest.pipeline import gzip_lines
+from lakehouse.audit.records import Expected
+from lakehouse.lake import Lake, LakeError
+from lakehouse.ndjson import gzip_lines, lines_of
+from lakehouse.settings import Settings
+from lakehouse.warehouse import Warehouse
 from privacy import bronze
-from privacy.audit import Expected
 from privacy.catalog import Table, layer_tables
 from privacy.pseudonym import pseudonymise, source_hash
 from privacy.retention import BRONZE_DAYS, QUARANTINE_DAYS, delete_statements
 from privacy.rules import LAYERS, RESTRICTED_LAYERS
-from sage.config import Settings
-from sage.warehouse import Warehouse
 
 REQUESTS = "erasure/requests/"
 RECEIPTS = "erasure/receipts/"
@@ -86,7 +86,7 @@ def read_ledger(lake: Lake) -> list[LedgerEntry]:
         name = item.key[len(REQUESTS) :]
         if not name.endswith(".ndjson.gz"):
             continue
-        for line in bronze.lines_of(lake.read_bytes(item.key)) or []:
+        for line in lines_of(lake.read_bytes(item.key)) or []:
             row = orjson.loads(line)
             entries.append(
                 LedgerEntry(name[: -len(".ndjson.gz")], row["user_key"], row["requested_at"])
@@ -383,7 +383,7 @@ class Erasure:
     lake: Lake
     subject: Subject
     receipt: Receipt
-    open_warehouse: Callable[..., Any]  # sage.warehouse.open_warehouse
+    open_warehouse: Callable[..., Any]  # lakehouse.warehouse.open_warehouse
     rebuild_gold: Callable[[], list[str]]  # returns the Gold tables rebuilt
     say: Callable[[str], None] = print
 

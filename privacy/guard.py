@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lakehouse.settings import Settings
+from lakehouse.warehouse import Warehouse, WarehouseError, open_warehouse
 from privacy.catalog import Table, identifier, layer_tables
 from privacy.rules import (
     LAYERS,
@@ -44,8 +46,6 @@ from privacy.rules import (
     allowlist,
     mask,
 )
-from sage.config import Settings
-from sage.warehouse import Warehouse, WarehouseError, open_warehouse
 
 DEFAULT_MAX_ROWS = 1_000_000
 SAMPLE_SEED = 7

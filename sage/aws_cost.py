@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sage.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 # USD, region us-east-1, on-demand list prices from the AWS pricing pages
 # (aws.amazon.com/athena/pricing, /s3/pricing, /firehose/pricing,
@@ -454,11 +454,11 @@ def report(measured: Measurements, lines: list[Line], daily_users: int, command:
 
 
 def run(args: argparse.Namespace) -> str:
-    from ingest.lake import open_lake
     from ingest.pipeline import ingest_paths
     from ingest.sources import SOURCES, get_source
-    from sage.config import Settings
-    from sage.dbt import run_dbt
+    from lakehouse.dbt import run_dbt
+    from lakehouse.lake import open_lake
+    from lakehouse.settings import Settings
     from sample_data.generate import generate
 
     if not os.environ.get("SAGE_PEPPER"):

@@ -15,11 +15,11 @@ import pytest
 os.environ.pop("SAGE_PEPPER", None)
 os.environ["SAGE_DEMO"] = "1"
 
-from ingest.lake import open_lake
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.sources import SOURCES, get_source
-from sage.config import PROJECT_ROOT, Settings
-from sage.dbt import run_dbt
+from lakehouse.dbt import run_dbt
+from lakehouse.lake import open_lake
+from lakehouse.settings import PROJECT_ROOT, Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE_START = date(2026, 9, 1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gzip
 
+from lakehouse.settings import PROJECT_ROOT
 from sage import aws_cost
-from sage.config import PROJECT_ROOT
 from tests.conftest import Built
 
 

@@ -16,8 +16,11 @@ import orjson
 import pytest
 from isal import igzip
 
-from ingest.lake import open_lake
-from privacy.audit import AuditLog
+from lakehouse.audit.log import AuditLog
+from lakehouse.dbt import run_dbt
+from lakehouse.lake import open_lake
+from lakehouse.settings import Settings
+from lakehouse.warehouse import open_warehouse
 from privacy.erasure import (
     ErasureError,
     Lookup,
@@ -29,9 +32,6 @@ from privacy.erasure import (
 )
 from privacy.pseudonym import DEMO_PEPPER, pseudonymise, pseudonymise_raw, source_hash
 from sage.cli import main
-from sage.config import Settings
-from sage.dbt import run_dbt
-from sage.warehouse import open_warehouse
 from sample_data.world import World
 from tests.conftest import Built
 from tests.copies import copy_build

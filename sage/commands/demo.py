@@ -7,16 +7,16 @@ import shutil
 import time
 from pathlib import Path
 
-from ingest.lake import open_lake
 from ingest.pipeline import ingest_paths
 from ingest.sources import SOURCES, get_source
-from privacy.audit_head import default_head_path
+from lakehouse.audit.head import default_head_path
+from lakehouse.console import Progress
+from lakehouse.lake import is_s3, open_lake
 from sage.commands import build as build_command
 from sage.commands import ingest as ingest_command
 from sage.commands import summary as summary_command
 from sage.commands.common import EXIT_OK, CommandError, say, settings_from
 from sage.commands.generate import default_start
-from sage.console import Progress
 
 DEMO_MARKER = ".sage-demo"
 
@@ -42,7 +42,7 @@ def register(subparsers) -> None:
 
 def _reset_lake(lake_url: str) -> None:
     """Empty the demo's own lake; refuse to touch one with other data in it."""
-    if lake_url.startswith("s3://"):
+    if is_s3(lake_url):
         raise CommandError(
             "the demo writes a local lake; unset SAGE_LAKE or point it at a folder", status=2
         )

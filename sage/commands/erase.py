@@ -6,8 +6,12 @@ import argparse
 import contextlib
 from pathlib import Path
 
-from ingest.lake import open_lake
-from privacy.audit import AuditError, AuditLog
+from lakehouse.audit.log import AuditLog
+from lakehouse.audit.records import AuditError
+from lakehouse.dbt import DbtFailed, run_dbt
+from lakehouse.lake import is_s3, open_lake
+from lakehouse.settings import Settings
+from lakehouse.warehouse import WarehouseError, open_warehouse
 from privacy.erasure import (
     ID_TYPES,
     REQUESTS,
@@ -32,9 +36,6 @@ from sage.commands.common import (
     say,
     settings_from,
 )
-from sage.config import Settings
-from sage.dbt import DbtFailed, run_dbt
-from sage.warehouse import WarehouseError, open_warehouse
 
 
 def register(subparsers) -> None:
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     except PepperError as exc:
         raise CommandError(str(exc), status=EXIT_USAGE) from None
     settings = settings_from(args)
-    if not settings.lake.startswith("s3://") and not Path(settings.lake).is_dir():
+    if not is_s3(settings.lake) and not Path(settings.lake).is_dir():
         raise CommandError(f"no lake at {settings.lake}: check --lake or SAGE_LAKE", EXIT_USAGE)
     lake = open_lake(settings.lake)
     try:

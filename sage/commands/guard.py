@@ -6,6 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
+from lakehouse.console import Progress, table
+from lakehouse.settings import Settings
 from privacy.guard import DEFAULT_MAX_ROWS, GuardError, GuardReport, proposal, run_guard
 from privacy.rules import AllowlistError
 from sage.commands.common import (
@@ -18,8 +20,6 @@ from sage.commands.common import (
     settings_from,
     warn,
 )
-from sage.config import Settings
-from sage.console import Progress, table
 
 DEFAULT_REPORT = "reports/privacy-guard.json"
 

@@ -17,6 +17,9 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from lakehouse.console import Progress
+from lakehouse.settings import PROJECT_ROOT, Settings
+from lakehouse.warehouse import WarehouseError, open_warehouse
 from pricing.acknowledged import FILE_NAME as ACKNOWLEDGED_FILE_NAME
 from pricing.acknowledged import Acknowledgements, read_acknowledgements
 from pricing.catalog import CatalogFormatError, CatalogPrice
@@ -43,8 +46,6 @@ from sage.commands.common import (
     settings_from,
     warn,
 )
-from sage.config import PROJECT_ROOT, Settings
-from sage.console import Progress
 from sage.pricing_report import (
     DiffReport,
     Usage,
@@ -52,7 +53,6 @@ from sage.pricing_report import (
     render_markdown,
     render_text,
 )
-from sage.warehouse import WarehouseError, open_warehouse
 
 PRICE_LIST = PROJECT_ROOT / "seeds" / "pricing.csv"
 SNAPSHOTS = PROJECT_ROOT / "pricing" / "snapshots"
