@@ -117,7 +117,7 @@ infra: setup $(CHECKOV_STAMP)
 	$(BIN)/python -m sage.checks.terraform
 
 aws-cost: setup
-	$(BIN)/python -m sage.aws_cost
+	$(BIN)/python -m benchmarks.aws_cost
 
 bench: setup
 	$(BIN)/python -m benchmarks

@@ -18,7 +18,7 @@ from lakehouse.audit.log import AuditLog
 from lakehouse.audit.records import TABLE_ENV, legacy_record_hash, record_mac
 from lakehouse.audit.stores import DynamoDBAuditStore, LakeAuditStore, searchable_attributes
 from lakehouse.lake import LocalLake
-from privacy.erasure import Receipt, record_request
+from privacy.erasure.ledger import Receipt, record_request
 from sage.cli import main
 from tests.test_audit_dynamodb import declared_table
 

@@ -21,15 +21,8 @@ from lakehouse.dbt import run_dbt
 from lakehouse.lake import open_lake
 from lakehouse.settings import Settings
 from lakehouse.warehouse import open_warehouse
-from privacy.erasure import (
-    ErasureError,
-    Lookup,
-    Receipt,
-    now,
-    read_ledger,
-    record_request,
-    resolve,
-)
+from privacy.erasure.ledger import ErasureError, Receipt, now, read_ledger, record_request
+from privacy.erasure.subject import Lookup, resolve
 from privacy.pseudonym import DEMO_PEPPER, pseudonymise, pseudonymise_raw, source_hash
 from sage.cli import main
 from sample_data.world import World

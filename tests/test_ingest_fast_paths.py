@@ -26,7 +26,8 @@ import pytest
 from ingest import limits
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.records import IngestContext, Landing
-from ingest.sources import get_source, lambda_emf
+from ingest.sources import get_source
+from ingest.sources.lambda_emf import fast as lambda_emf
 from lakehouse.lake import LocalLake
 from tests.conftest import FIXTURES
 

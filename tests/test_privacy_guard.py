@@ -8,7 +8,8 @@ import duckdb
 import pytest
 
 from lakehouse.settings import Settings
-from privacy.guard import GuardError, proposal, run_guard
+from privacy.guard.report import GuardError
+from privacy.guard.run import proposal, run_guard
 from privacy.rules import allowlist
 from sage.cli import main
 from sage.commands.guard import describe

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from lakehouse.dbt import DbtFailed, run_dbt
-from privacy.guard import run_guard
+from privacy.guard.run import run_guard
 from sage.cli import main
 from sage.commands.guard import describe
 from tests.conftest import Built

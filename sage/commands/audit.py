@@ -15,7 +15,7 @@ from lakehouse.audit.log import AuditLog
 from lakehouse.audit.records import EVENTS, TABLE_ENV, AuditError, AuditRecord
 from lakehouse.console import table
 from lakehouse.lake import Lake, LocalLake, is_s3, open_lake
-from privacy.erasure import audit_expectations
+from privacy.erasure.ledger import audit_expectations
 from sage.commands.common import (
     EXIT_FAILED,
     EXIT_OK,

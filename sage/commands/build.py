@@ -7,7 +7,7 @@ from datetime import date
 
 from lakehouse.dbt import DbtFailed, run_dbt
 from lakehouse.settings import Settings
-from privacy.guard import DEFAULT_MAX_ROWS
+from privacy.guard.report import DEFAULT_MAX_ROWS
 from privacy.pseudonym import PepperError, pepper_from_env
 from sage.commands import guard as guard_command
 from sage.commands import partner as partner_command

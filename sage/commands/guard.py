@@ -8,7 +8,8 @@ from pathlib import Path
 
 from lakehouse.console import Progress, table
 from lakehouse.settings import Settings
-from privacy.guard import DEFAULT_MAX_ROWS, GuardError, GuardReport, proposal, run_guard
+from privacy.guard.report import DEFAULT_MAX_ROWS, GuardError, GuardReport
+from privacy.guard.run import proposal, run_guard
 from privacy.rules import AllowlistError
 from sage.commands.common import (
     EXIT_FAILED,
