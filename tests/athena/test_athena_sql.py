@@ -15,10 +15,10 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from lakehouse.dbt import DbtFailed, run_dbt
+from lakehouse.settings import PROJECT_ROOT, Settings
 from sage.checks.athena_offline import LAKE_URL, AthenaSql, offline_aws
 from sage.checks.athena_sql import athena_problems, divisions_without_a_double
-from sage.config import PROJECT_ROOT, Settings
-from sage.dbt import DbtFailed, run_dbt
 
 
 def test_every_statement_is_athena_sql(athena_sql: AthenaSql):
