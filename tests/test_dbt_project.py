@@ -16,11 +16,11 @@ import duckdb
 import pytest
 import yaml
 
-from ingest.lake import open_lake
 from ingest.pipeline import ingest_paths
 from ingest.sources import get_source
-from sage.config import PROJECT_ROOT, Settings
-from sage.dbt import DbtFailed, run_dbt
+from lakehouse.dbt import DbtFailed, run_dbt
+from lakehouse.lake import open_lake
+from lakehouse.settings import PROJECT_ROOT, Settings
 
 LAYERS = ["bronze", "silver", "private", "gold"]
 
@@ -152,7 +152,7 @@ def test_freshness_reads_only_the_last_days_partitions(tmp_path):
 
 
 LS_BRONZE = (
-    "from sage.config import Settings; from sage.dbt import run_dbt; "
+    "from lakehouse.settings import Settings; from lakehouse.dbt import run_dbt; "
     "run_dbt(['ls', '--selector', 'bronze'], Settings.from_env(warehouse={path!r}))"
 )
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from sage.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 GOLD_MODELS = PROJECT_ROOT / "models" / "gold"
 DATASETS_FILE = PROJECT_ROOT / "infra" / "bi_datasets.json"

@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from privacy.guard import DEFAULT_MAX_ROWS
+from lakehouse.dbt import DbtFailed, run_dbt
+from lakehouse.settings import Settings
+from privacy.guard.report import DEFAULT_MAX_ROWS
 from privacy.pseudonym import PepperError, pepper_from_env
 from sage.commands import guard as guard_command
 from sage.commands import partner as partner_command
 from sage.commands import pricing
-from sage.commands.common import EXIT_OK, CommandError, add_location_flags, settings_from, warn
-from sage.config import Settings
-from sage.dbt import DbtFailed, run_dbt
-from sage.warehouse import WarehouseError, open_warehouse
+from sage.commands.common import EXIT_OK, CommandError, add_location_flags, settings_from
 
 
 def register(subparsers) -> None:
@@ -87,7 +86,7 @@ def build(
         raise CommandError(
             f"{exc} (if a privacy test failed, `sage guard` names the table, column and rule)"
         ) from None
-    warn_unpriced_turns(settings, result)
+    pricing.warn_unpriced_turns(settings, result)
     if settings.target != "athena":
         partner_command.export_analytics(settings)  # on Athena the tables are the files
     guard_command.guard(settings, report_path=guard_report, max_rows=guard_max_rows)
@@ -105,36 +104,3 @@ def run(args: argparse.Namespace) -> int:
         guard_max_rows=args.max_rows,
     )
     return EXIT_OK
-
-
-UNPRICED_TEST = "assert_every_turn_has_a_price"
-
-
-def warn_unpriced_turns(settings: Settings, dbt_result) -> None:
-    """After a build whose unpriced-turns test warned: name the models and their turns."""
-    results = getattr(getattr(dbt_result, "result", None), "results", None) or []
-    if not any(item.node.name == UNPRICED_TEST and item.status == "warn" for item in results):
-        return
-    sql = f"""
-        select model_id, sum(unpriced_turns) as unpriced_turns,
-               min(case when unpriced_turns > 0 then turn_date end) as first_day,
-               max(case when unpriced_turns > 0 then turn_date end) as last_day,
-               sum(sum(turns)) over () as all_turns
-        from {settings.relation("private", "model_usage_daily")}
-        group by 1
-        order by 2 desc, 1
-    """
-    try:
-        with open_warehouse(settings) as warehouse:
-            rows = warehouse.query(sql)
-    except WarehouseError:
-        return
-    price_list = pricing.display_path(pricing.PRICE_LIST)
-    for row in (row for row in rows if row["unpriced_turns"]):
-        unpriced, all_turns = int(row["unpriced_turns"]), int(row["all_turns"])
-        warn(
-            f"warning: {unpriced:,} of {all_turns:,} turns ({unpriced / all_turns:.2%}) are on "
-            f"{row['model_id']} ({row['first_day']} .. {row['last_day']}) and have no price in "
-            f"{price_list}: "
-            "not costed (see README, Changing a price)"
-        )

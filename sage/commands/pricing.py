@@ -17,16 +17,20 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from lakehouse.console import Progress
+from lakehouse.settings import PROJECT_ROOT, Settings
+from lakehouse.warehouse import WarehouseError
 from pricing.acknowledged import FILE_NAME as ACKNOWLEDGED_FILE_NAME
 from pricing.acknowledged import Acknowledgements, read_acknowledgements
 from pricing.catalog import CatalogFormatError, CatalogPrice
 from pricing.check import check_data, compare
 from pricing.diff import diff_price_lists
 from pricing.git import GitError, base_version
-from pricing.impact import DailyUsage, impact
+from pricing.impact import impact
 from pricing.package_file import PackageError, download, normalized, read_member
 from pricing.pricelist import PriceList
 from pricing.snapshot import CATALOGS, SnapshotError, read_snapshot, take_snapshot, write_snapshot
+from pricing.usage import daily_usage, unpriced_model_usage
 from pricing.validate import (
     check_turns_priced,
     unpriced_models,
@@ -43,8 +47,6 @@ from sage.commands.common import (
     settings_from,
     warn,
 )
-from sage.config import PROJECT_ROOT, Settings
-from sage.console import Progress
 from sage.pricing_report import (
     DiffReport,
     Usage,
@@ -52,7 +54,6 @@ from sage.pricing_report import (
     render_markdown,
     render_text,
 )
-from sage.warehouse import WarehouseError, open_warehouse
 
 PRICE_LIST = PROJECT_ROOT / "seeds" / "pricing.csv"
 SNAPSHOTS = PROJECT_ROOT / "pricing" / "snapshots"
@@ -220,7 +221,7 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
 
 
-def display_path(path: Path) -> str:
+def _display(path: Path) -> str:
     """The path as the user knows it: relative to the current folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -231,7 +232,7 @@ def display_path(path: Path) -> str:
 def _read(path: Path) -> PriceList:
     if not path.is_file():
         raise CommandError(f"{path}: no such file", status=EXIT_USAGE)
-    return validate_file(path, source=display_path(path))
+    return validate_file(path, source=_display(path))
 
 
 def check_price_list(path: Path = PRICE_LIST) -> PriceList:
@@ -242,7 +243,7 @@ def check_price_list(path: Path = PRICE_LIST) -> PriceList:
             warn(f"  {problem}")
         count = len(price_list.problems)
         raise CommandError(
-            f"{display_path(path)} has {count} problem{'s' if count > 1 else ''} (listed above); "
+            f"{_display(path)} has {count} problem{'s' if count > 1 else ''} (listed above); "
             "see README, Changing a price"
         )
     return price_list
@@ -258,14 +259,14 @@ def check_acknowledgements(path: Path, price_list: PriceList) -> Acknowledgement
         path,
         price_ids={row.price_id for row in price_list.rows},
         catalogs=set(CATALOGS),
-        source=display_path(path),
+        source=_display(path),
     )
     if acknowledgements.problems:
         for problem in acknowledgements.problems:
             warn(f"  {problem}")
         count = len(acknowledgements.problems)
         raise CommandError(
-            f"{display_path(path)} has {count} problem{'s' if count > 1 else ''} (listed above); "
+            f"{_display(path)} has {count} problem{'s' if count > 1 else ''} (listed above); "
             "see README, Changing a price"
         )
     return acknowledgements
@@ -274,14 +275,14 @@ def check_acknowledgements(path: Path, price_list: PriceList) -> Acknowledgement
 def run_validate(args: argparse.Namespace) -> int:
     price_list = check_price_list(args.file)
     say(
-        f"{display_path(args.file)}: {len(price_list.rows)} rows, {len(price_list.models)} models, "
+        f"{_display(args.file)}: {len(price_list.rows)} rows, {len(price_list.models)} models, "
         "valid"
     )
     path = acknowledged_path(args)
     if path.is_file():
         acknowledgements = check_acknowledgements(path, price_list)
         count = len(acknowledgements.rows)
-        say(f"{display_path(path)}: {count} acknowledgement{'' if count == 1 else 's'}, valid")
+        say(f"{_display(path)}: {count} acknowledgement{'' if count == 1 else 's'}, valid")
     if not args.turns:
         return EXIT_OK
     settings = settings_from(args)
@@ -289,7 +290,7 @@ def run_validate(args: argparse.Namespace) -> int:
         usage = daily_usage(settings)
     except WarehouseError as exc:
         raise CommandError(str(exc), status=EXIT_USAGE) from None
-    problems = check_turns_priced(price_list.rows, usage, source=display_path(args.file))
+    problems = check_turns_priced(price_list.rows, usage, source=_display(args.file))
     for problem in problems:
         warn(f"  {problem}")
     turns = sum(day.turns for day in usage)
@@ -302,36 +303,11 @@ def run_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def daily_usage(settings: Settings) -> list[DailyUsage]:
-    """Token totals per UTC day and model id as the app logged it (the restricted
-    ``private.model_usage_daily``: Gold closes model ids to the price list, and a model
-    missing from it must still be seen here): the same SQL on DuckDB and Athena."""
-    sql = f"""
-        select turn_date, model_id, turns, tokens_in, tokens_out, tokens_cache_read,
-               tokens_cache_write
-        from {settings.relation("private", "model_usage_daily")}
-    """
-    with open_warehouse(settings) as warehouse:
-        rows = warehouse.query(sql)
-    return [
-        DailyUsage(
-            turn_date=row["turn_date"],
-            model_id=row["model_id"],
-            turns=int(row["turns"] or 0),
-            tokens_in=int(row["tokens_in"] or 0),
-            tokens_out=int(row["tokens_out"] or 0),
-            tokens_cache_read=int(row["tokens_cache_read"] or 0),
-            tokens_cache_write=int(row["tokens_cache_write"] or 0),
-        )
-        for row in rows
-    ]
-
-
 def _usage_source(settings: Settings) -> str:
     relation = settings.relation("private", "model_usage_daily")
     if settings.target == "athena":
         return f"{relation} (Athena)"
-    return f"{relation} ({display_path(Path(settings.warehouse))})"
+    return f"{relation} ({_display(Path(settings.warehouse))})"
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -353,7 +329,7 @@ def run_diff(args: argparse.Namespace) -> int:
     today = datetime.now(UTC).date()
     diff = diff_price_lists(old.rows, new.rows, today=today)
     report = DiffReport(
-        file=display_path(args.file),
+        file=_display(args.file),
         base=base.label,
         diff=diff,
         usage=None,
@@ -405,7 +381,7 @@ def _snapshot_paths(args: argparse.Namespace) -> list[Path]:
     paths = sorted(args.snapshots.glob("*.json")) if args.snapshots.is_dir() else []
     if not paths:
         raise CommandError(
-            f"{display_path(args.snapshots)}: no catalog snapshot to compare with; take one with "
+            f"{_display(args.snapshots)}: no catalog snapshot to compare with; take one with "
             "`sage pricing snapshot`",
             status=EXIT_USAGE,
         )
@@ -420,12 +396,12 @@ def run_check(args: argparse.Namespace) -> int:
     for path in _snapshot_paths(args):
         if not path.is_file():
             raise CommandError(
-                f"{display_path(path)}: no such snapshot; take it with "
+                f"{_display(path)}: no such snapshot; take it with "
                 f"`sage pricing snapshot --catalog {path.stem}`",
                 status=EXIT_USAGE,
             )
         try:
-            snapshots.append((read_snapshot(path, source=display_path(path)), display_path(path)))
+            snapshots.append((read_snapshot(path, source=_display(path)), _display(path)))
         except SnapshotError as exc:
             raise CommandError(str(exc), status=EXIT_USAGE) from None
     today = datetime.now(UTC).date()
@@ -439,16 +415,16 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         data = check_data(
             result,
-            price_list=display_path(args.file),
-            acknowledged=display_path(ack_path),
+            price_list=_display(args.file),
+            acknowledged=_display(ack_path),
         )
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         say(
             render_check_text(
                 result,
-                price_list=display_path(args.file),
-                acknowledged=display_path(ack_path),
+                price_list=_display(args.file),
+                acknowledged=_display(ack_path),
                 today=today,
             )
         )
@@ -493,8 +469,30 @@ def run_snapshot(args: argparse.Namespace) -> int:
             isinstance(snapshot.models[model_id], CatalogPrice) for model_id in price_list.models
         )
         say(
-            f"{display_path(path)}: {catalog.title}, {snapshot.source}, taken {today}; "
+            f"{_display(path)}: {catalog.title}, {snapshot.source}, taken {today}; "
             f"{found} of the price list's {len(price_list.models)} models found, "
             f"{len(snapshot.models)} ids looked up"
         )
     return EXIT_OK
+
+
+UNPRICED_TEST = "assert_every_turn_has_a_price"
+
+
+def warn_unpriced_turns(settings: Settings, dbt_result) -> None:
+    """After a build whose unpriced-turns test warned: name the models and their turns."""
+    results = getattr(getattr(dbt_result, "result", None), "results", None) or []
+    if not any(item.node.name == UNPRICED_TEST and item.status == "warn" for item in results):
+        return
+    try:
+        rows = unpriced_model_usage(settings)
+    except WarehouseError:
+        return
+    price_list = _display(PRICE_LIST)
+    for row in rows:
+        unpriced, all_turns = int(row["unpriced_turns"]), int(row["all_turns"])
+        warn(
+            f"warning: {unpriced:,} of {all_turns:,} turns ({unpriced / all_turns:.2%}) are on "
+            f"{row['model_id']} ({row['first_day']} .. {row['last_day']}) and have no price in "
+            f"{price_list}: not costed (see README, Changing a price)"
+        )
