@@ -31,7 +31,7 @@ PANELS = [
 
 
 def render(gold: Gold) -> str:
-    summary = gold["cost_summary"]
+    summary = gold["cost_all_time"]
     newest = latest(summary.rows, "period_end_at") if not summary.missing else None
     header = join(
         tag("h1", "SAGE dashboard"),

@@ -300,8 +300,8 @@ cases as (
         {{ list_as_text("array['calm', 'joy', 'fear']") }} as actual,
         'calm,joy,fear' as expected
 
-    -- the look-back's first day: computed by dbt before a model runs, the same on
-    -- every engine, from max() of a date column as each engine returns it
+    {#- the look-back's first day: computed by dbt before a model runs, the same on
+        every engine, from max() of a date column as each engine returns it #}
     {% for latest, days, expected, case_name in [
         ("2026-05-09", 3, "2026-05-06", "three days before the latest built day"),
         ("2026-03-02", 3, "2026-02-27", "across the end of a month"),
@@ -309,13 +309,13 @@ cases as (
         ("2026-05-09 00:00:00", 3, "2026-05-06", "from a date returned as a timestamp"),
         (none, 3, "1970-01-01", "nothing built yet: everything"),
     ] %}
-    union all
+        union all
 
-    select
-        'lookback_start_after' as macro_name,
-        '{{ case_name }}' as case_name,
-        '{{ lookback_start_after(latest, days) }}' as actual,
-        '{{ expected }}' as expected
+        select
+            'lookback_start_after' as macro_name,
+            '{{ case_name }}' as case_name,
+            '{{ lookback_start_after(latest, days) }}' as actual,
+            '{{ expected }}' as expected
     {% endfor %}
 
     -- percentiles of 1..100: exact values 50.5, 90.1, 99.01; Athena's estimate is
