@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from lakehouse.settings import PROJECT_ROOT, Settings
 
@@ -34,7 +35,7 @@ def _in_directory(path: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
-def run_dbt(args: Sequence[str], settings: Settings, *, quiet: bool = False):
+def run_dbt(args: Sequence[str], settings: Settings, *, quiet: bool = False) -> Any:
     """Run one dbt command against the settings' target; returns dbt's result.
 
     Raises DbtFailed when dbt could not run at all or any node failed.

@@ -18,7 +18,7 @@ from dashboard.panels.shaping import DIMENSIONS, MIN_COHORT, latest_turn_at
 def demographics_panel(gold: Gold) -> Html:
     cells = gold["demographics"]
     problem = table_problem(cells, "Demographics")
-    lead = "Who uses the app. Groups smaller than 50 are hidden, never shown as zero."
+    lead = f"Who uses the app. Groups smaller than {MIN_COHORT} are hidden, never shown as zero."
     if problem:
         return panel("demographics", "Who uses the app", lead, None, None, [problem])
     month_start = cells.rows[0]["month_start"]
@@ -48,10 +48,10 @@ def demographics_panel(gold: Gold) -> Html:
             tag(
                 "p",
                 "Each bar is a group's share of the month's people, with its 95% interval. "
-                "\u201chidden\u201d marks a group of fewer than 50 people, or one hidden too so "
-                "that a hidden group cannot be worked out from the total. Browser and operating "
-                "system come from the web server's logs, which carry no user id: they count the "
-                "networks the app was used from, not people.",
+                f"\u201chidden\u201d marks a group of fewer than {MIN_COHORT} people, or one "
+                "hidden too so that a hidden group cannot be worked out from the total. Browser "
+                "and operating system come from the web server's logs, which carry no user id: "
+                "they count the networks the app was used from, not people.",
                 class_="note",
             )
         )

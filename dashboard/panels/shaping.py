@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from dashboard.gold import Gold, Table, latest
+from lakehouse.project import min_cohort_size
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 CRISIS_LEVELS = ["none", "low", "medium", "high"]
@@ -20,7 +21,7 @@ DIMENSIONS = [
     ("age band", "Age band"),
     ("plan", "Plan"),
 ]
-MIN_COHORT = 50
+MIN_COHORT = min_cohort_size()  # vars.min_cohort_size in dbt_project.yml
 MIN_LATENCY_TURNS = 30
 
 
@@ -40,7 +41,8 @@ def model_name(model_id: str) -> str:
 
 def latest_turn_at(gold: Gold) -> datetime | None:
     summary = gold["cost_summary"]
-    return None if summary.missing else latest(summary.rows, "period_end_at")
+    newest = None if summary.missing else latest(summary.rows, "period_end_at")
+    return cast(datetime | None, newest)  # period_end_at is a timestamp
 
 
 def last_full_day(gold: Gold, newest_day: date) -> date:
