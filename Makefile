@@ -116,6 +116,7 @@ lint: setup
 	$(BIN)/python -m sage.checks.sql_lint
 
 infra: setup $(CHECKOV_STAMP)
+	$(BIN)/python -m sage.checks.bi_datasets
 	$(BIN)/python -m sage.checks.terraform
 
 aws-cost: setup

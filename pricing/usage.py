@@ -37,14 +37,16 @@ def daily_usage(settings: Settings) -> list[DailyUsage]:
 
 
 def unpriced_model_usage(settings: Settings) -> list[dict[str, Any]]:
-    """Each model with turns the price list does not price: how many, first and last day."""
+    """Each model with turns the price list does not price: how many, first and last day,
+    and how many turns there are in all (`all_turns`, the same on every row)."""
     sql = f"""
         select model_id, sum(unpriced_turns) as unpriced_turns,
-               min(turn_date) as first_day, max(turn_date) as last_day
+               min(case when unpriced_turns > 0 then turn_date end) as first_day,
+               max(case when unpriced_turns > 0 then turn_date end) as last_day,
+               sum(sum(turns)) over () as all_turns
         from {settings.relation("private", "model_usage_daily")}
-        where unpriced_turns > 0
         group by 1
         order by 2 desc, 1
     """
     with open_warehouse(settings) as warehouse:
-        return warehouse.query(sql)
+        return [row for row in warehouse.query(sql) if row["unpriced_turns"]]

@@ -32,10 +32,15 @@
     {%- set call = context[case.macro_name](
         *fromjson(case.arguments), **fromjson(case.keyword_arguments or "{}")
     ) %}
+    {%- if case.compared_as == "rendered text" %}
+    {%- set actual = "'" ~ call | replace("'", "''") ~ "'" %}
+    {%- else %}
     {%- set actual = "(select " ~ call ~ " from " ~ case.over ~ ")" if case.over else call %}
+    {%- endif %}
     {%- set expected = "null" if case.expected is none
         else "'" ~ case.expected | replace("'", "''") ~ "'" %}
-    {%- set type = case.compared_as or "varchar" %}
+    {%- set type = "varchar" if case.compared_as in [none, "rendered text"]
+        else case.compared_as %}
 
     union all
 

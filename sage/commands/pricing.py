@@ -490,8 +490,9 @@ def warn_unpriced_turns(settings: Settings, dbt_result) -> None:
         return
     price_list = _display(PRICE_LIST)
     for row in rows:
+        unpriced, all_turns = int(row["unpriced_turns"]), int(row["all_turns"])
         warn(
-            f"warning: {int(row['unpriced_turns']):,} turns on {row['model_id']} "
-            f"({row['first_day']} .. {row['last_day']}) have no price in {price_list}: "
-            "not costed (see README, Changing a price)"
+            f"warning: {unpriced:,} of {all_turns:,} turns ({unpriced / all_turns:.2%}) are on "
+            f"{row['model_id']} ({row['first_day']} .. {row['last_day']}) and have no price in "
+            f"{price_list}: not costed (see README, Changing a price)"
         )
