@@ -43,7 +43,7 @@ QUERIES: dict[str, tuple[str, str]] = {
         COST_PERIOD_SQL,
     ),
     # Gold holds no row per person: the bins are counted in the restricted layer and
-    # published with every bin of at least 50 people (or hidden).
+    # published with every bin of at least the minimum cohort (or hidden).
     "cost_distribution": (
         "gold_cost_distribution_rolling_30_days",
         "select bin_index, cost_from_usd, cost_to_usd, users, share_of_users, period_users, "

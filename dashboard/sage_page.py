@@ -12,13 +12,14 @@ dashboard/panels/.
 from __future__ import annotations
 
 from dashboard import formatting as fmt
-from dashboard.gold import Gold, latest
+from dashboard.gold import Gold
 from dashboard.html import join, notice, tag
 from dashboard.layout import page
 from dashboard.panels.cost import cost_panel
 from dashboard.panels.crisis import crisis_panel
 from dashboard.panels.demographics import demographics_panel
 from dashboard.panels.sentiment import sentiment_panel
+from dashboard.panels.shaping import latest_turn_at
 from dashboard.panels.usage import usage_panel
 
 PANELS = [
@@ -31,8 +32,7 @@ PANELS = [
 
 
 def render(gold: Gold) -> str:
-    summary = gold["cost_all_time"]
-    newest = latest(summary.rows, "period_end_at") if not summary.missing else None
+    newest = latest_turn_at(gold)
     header = join(
         tag("h1", "SAGE dashboard"),
         tag(

@@ -9,6 +9,7 @@ import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from lakehouse.settings import PROJECT_ROOT, Settings
 
@@ -35,7 +36,7 @@ def _in_directory(path: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
-def run_dbt(args: Sequence[str], settings: Settings, *, quiet: bool = False):
+def run_dbt(args: Sequence[str], settings: Settings, *, quiet: bool = False) -> Any:
     """Run one dbt command against the settings' target; returns dbt's result.
 
     Raises DbtFailed when dbt could not run at all or any node failed.
@@ -65,10 +66,11 @@ def run_dbt(args: Sequence[str], settings: Settings, *, quiet: bool = False):
     return result
 
 
-def _is_terminal(stream) -> bool:
+def _is_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)  # replaced by an object without one: no
     try:
-        return stream.isatty()
-    except (AttributeError, ValueError):  # replaced by an object without isatty, or closed
+        return bool(isatty()) if callable(isatty) else False
+    except ValueError:  # closed
         return False
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 S3_SCHEME = "s3://"
@@ -55,7 +55,7 @@ class Lake(Protocol):
 
     def list(self, prefix: str = "") -> Iterator[LakeObject]: ...
 
-    def delete(self, keys: list[str]) -> int: ...
+    def delete(self, keys: Sequence[str]) -> int: ...
 
     def uri(self, key: str) -> str: ...
 
@@ -144,7 +144,7 @@ class LocalLake:
                 if key.startswith(prefix):
                     yield LakeObject(key=key, size=full.stat().st_size)
 
-    def delete(self, keys: list[str]) -> int:
+    def delete(self, keys: Sequence[str]) -> int:
         removed = 0
         self._folders.clear()  # emptied folders are removed below
         for key in keys:
@@ -173,7 +173,7 @@ class S3Lake:
     is configured here.
     """
 
-    def __init__(self, url: str, client=None):
+    def __init__(self, url: str, client: Any = None):
         parsed = urlparse(url)
         if parsed.scheme != "s3" or not parsed.netloc:
             raise LakeError(f"not an S3 lake URL: {url!r} (expected s3://bucket/prefix)")
@@ -218,7 +218,8 @@ class S3Lake:
             response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
         except Exception as exc:
             raise LakeError(f"could not read s3://{self.bucket}/{self._key(key)}: {exc}") from exc
-        return response["Body"].read()
+        data: bytes = response["Body"].read()
+        return data
 
     def exists(self, key: str) -> bool:
         try:
@@ -234,7 +235,7 @@ class S3Lake:
             for item in page.get("Contents", []):
                 yield LakeObject(key=item["Key"][strip:], size=item["Size"])
 
-    def delete(self, keys: list[str]) -> int:
+    def delete(self, keys: Sequence[str]) -> int:
         removed = 0
         for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1,000 keys
             batch = [{"Key": self._key(key)} for key in keys[start : start + 1000]]
@@ -254,11 +255,12 @@ class S3Lake:
 
     def presigned_get(self, key: str, expires_in: int) -> str:
         """A URL that downloads the object with a plain HTTP GET, until it expires."""
-        return self.client.generate_presigned_url(
+        url: str = self.client.generate_presigned_url(
             "get_object",
             Params={"Bucket": self.bucket, "Key": self._key(key)},
             ExpiresIn=expires_in,
         )
+        return url
 
 
 def open_lake(url: str | os.PathLike[str]) -> Lake:

@@ -243,12 +243,12 @@ def build_bundle(
     if state.status == "deleted":
         raise PartnerError(
             f"{partner} {month}: the month's telemetry was deleted after delivery "
-            f"({state.deleted.at}); there is nothing to bundle"
+            f"({state.deleted_at}); there is nothing to bundle"
         )
     if state.delivery_confirmed:
         raise PartnerError(
-            f"{partner} {month}: the bundle was delivered on {state.delivered.at} "
-            f"(sha256 {state.bundle_sha256[:12]}…); a delivered bundle is never rebuilt"
+            f"{partner} {month}: the bundle was delivered on {state.delivered_at} "
+            f"(sha256 {(state.bundle_sha256 or '')[:12]}…); a delivered bundle is never rebuilt"
         )
     if lake.exists(key) and not replace:
         when = f" on {state.created.at}" if state.created else ""
@@ -292,7 +292,7 @@ def build_bundle(
     cert = certificate(partner, month, files, report, signing_key, issued_at)
     cert_bytes = (json.dumps(cert, indent=2, sort_keys=True) + "\n").encode()
     public = public_pem(signing_key)
-    manifest = {
+    manifest: dict[str, Any] = {
         "bundle": "partner-telemetry",
         "version": FORMAT_VERSION,
         "partner": partner,

@@ -29,6 +29,14 @@ class MonthState:
         return self.created.details.get("sha256") if self.created else None
 
     @property
+    def delivered_at(self) -> str | None:
+        return self.delivered.at if self.delivered else None
+
+    @property
+    def deleted_at(self) -> str | None:
+        return self.deleted.at if self.deleted else None
+
+    @property
     def delivery_confirmed(self) -> bool:
         """The latest bundle was delivered and read back intact."""
         return (
@@ -59,10 +67,10 @@ def all_states(log: AuditLog) -> dict[tuple[str, str], MonthState]:
     for record in log.records():
         if record.event not in EVENTS:
             continue
-        key = (record.details.get("partner"), record.details.get("month"))
-        if not all(isinstance(part, str) for part in key):
+        partner, month = record.details.get("partner"), record.details.get("month")
+        if not (isinstance(partner, str) and isinstance(month, str)):
             continue
-        state = states.setdefault(key, MonthState(*key))
+        state = states.setdefault((partner, month), MonthState(partner, month))
         if record.event == "BUNDLE_CREATED":
             state.created = record
         elif record.event == "BUNDLE_DELIVERED":

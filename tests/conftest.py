@@ -11,15 +11,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-# Tests run on sample data with the public demo pepper, never a real one.
-os.environ.pop("SAGE_PEPPER", None)
-os.environ["SAGE_DEMO"] = "1"
-
 from ingest.pipeline import IngestReport
 from ingest.sample_run import generate_ingest_build
 from lakehouse.dbt import run_dbt
+from lakehouse.demo import PEPPER_ENV, enable_demo
 from lakehouse.lake import open_lake
 from lakehouse.settings import PROJECT_ROOT, Settings
+
+# Tests run on sample data with the public demo pepper, never a real one (both are
+# read when used, so setting them here, before any test, is in time).
+os.environ.pop(PEPPER_ENV, None)
+enable_demo()
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE_START = date(2026, 9, 1)

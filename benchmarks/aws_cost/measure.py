@@ -11,6 +11,7 @@ import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 
 @dataclass
@@ -76,10 +77,11 @@ def measure(
 
     connection = duckdb.connect(warehouse, read_only=True)
     schema = "innerverse"
-    daily = connection.execute(
+    average = connection.execute(
         f"select avg(users) from (select turn_date, count(distinct user_key) as users "
         f"from {schema}_silver.turns group by 1)"
-    ).fetchone()[0]
+    ).fetchone()
+    daily = cast(tuple[Any, ...], average)[0]  # an aggregate: always one row
     measured = Measurements(manifest["users"], manifest["days"], float(daily or 0))
     for name in manifest["sources"]:
         size = SourceSize(ingest_seconds=seconds.get(name, 0.0))

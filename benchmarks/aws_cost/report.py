@@ -49,8 +49,8 @@ def report(measured: Measurements, lines: list[Line], daily_users: int, command:
             f"{size.bronze_objects:,} objects, quarantine {size.quarantine_bytes / 2**20:,.2f} MB, "
             f"ingest {size.ingest_seconds:,.1f} s{flagged}"
         )
-    for name, size in sorted(measured.tables.items()):
-        out.append(f"- {name}: {size / 2**20:,.2f} MB as Parquet (zstd)")
+    for name, table_bytes in sorted(measured.tables.items()):
+        out.append(f"- {name}: {table_bytes / 2**20:,.2f} MB as Parquet (zstd)")
     out += [
         "",
         "Steady state: raw and Bronze hold 90 days, Silver and Gold two years. Athena bytes are "

@@ -101,13 +101,13 @@ def crisis_panel(gold: Gold) -> Html:
                 fmt.count(observed[week]) if observed.get(week) is not None else hidden_cell(None),
             ]
             for level in CRISIS_LEVELS:
-                row = by_week[week].get(level)
-                if row is None:
+                found = by_week[week].get(level)
+                if found is None:
                     cells.append("0")
-                elif row["is_suppressed"]:
-                    cells.append(hidden_cell(hidden_reason(row["suppression_reason"])))
+                elif found["is_suppressed"]:
+                    cells.append(hidden_cell(hidden_reason(found["suppression_reason"])))
                 else:
-                    cells.append(fmt.count(row["users"]))
+                    cells.append(fmt.count(found["users"]))
             table_rows.append(cells)
         body += [
             subheading("People by the highest level flagged that week"),
@@ -115,8 +115,9 @@ def crisis_panel(gold: Gold) -> Html:
             tag(
                 "p",
                 "Each person is counted once a week, at the highest level flagged for them. "
-                "\u201chidden\u201d: fewer than 50 people, or hidden so that a smaller group "
-                "cannot be worked out from the others. A level with no row was not flagged at all.",
+                f"\u201chidden\u201d: fewer than {MIN_COHORT} people, or hidden so that a smaller "
+                "group cannot be worked out from the others. A level with no row was not flagged "
+                "at all.",
                 class_="note",
             ),
         ]

@@ -18,14 +18,14 @@ from dashboard.panels.shaping import DIMENSIONS, MIN_COHORT, latest_turn_at, pag
 def demographics_panel(gold: Gold) -> Html:
     cells = gold["demographics"]
     problem = table_problem(cells, "Demographics")
-    lead = "Who uses the app. Groups smaller than 50 are hidden, never shown as zero."
+    lead = f"Who uses the app. Groups smaller than {MIN_COHORT} are hidden, never shown as zero."
     if problem:
         return panel("demographics", "Who uses the app", lead, None, None, [problem])
     # the last complete month of the page's period; the latest month while none is over
     period = page_period(gold)
-    months = sorted({row["month_start"] for row in cells.rows})
+    months: list[date] = sorted({row["month_start"] for row in cells.rows})
     complete = period.last_complete_month() if period else None
-    month_start = complete if complete in months else months[-1]
+    month_start = complete if complete is not None and complete in months else months[-1]
     is_complete = month_start == complete
     month_rows = [row for row in cells.rows if row["month_start"] == month_start]
     by_dimension: dict[str, list[dict]] = defaultdict(list)
@@ -54,10 +54,10 @@ def demographics_panel(gold: Gold) -> Html:
             tag(
                 "p",
                 "Each bar is a group's share of the month's people, with its 95% interval. "
-                "\u201chidden\u201d marks a group of fewer than 50 people, or one hidden too so "
-                "that a hidden group cannot be worked out from the total. Browser and operating "
-                "system come from the web server's logs, which carry no user id: they count the "
-                "networks the app was used from, not people.",
+                f"\u201chidden\u201d marks a group of fewer than {MIN_COHORT} people, or one "
+                "hidden too so that a hidden group cannot be worked out from the total. Browser "
+                "and operating system come from the web server's logs, which carry no user id: "
+                "they count the networks the app was used from, not people.",
                 class_="note",
             )
         )

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from dashboard.gold import Gold, Table, latest
+from lakehouse.project import min_cohort_size
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 CRISIS_LEVELS = ["none", "low", "medium", "high"]
@@ -21,7 +22,7 @@ DIMENSIONS = [
     ("age band", "Age band"),
     ("plan", "Plan"),
 ]
-MIN_COHORT = 50
+MIN_COHORT = min_cohort_size()  # vars.min_cohort_size in dbt_project.yml
 MIN_LATENCY_TURNS = 30
 
 
@@ -41,7 +42,8 @@ def model_name(model_id: str) -> str:
 
 def latest_turn_at(gold: Gold) -> datetime | None:
     summary = gold["cost_all_time"]
-    return None if summary.missing else latest(summary.rows, "period_end_at")
+    newest = None if summary.missing else latest(summary.rows, "period_end_at")
+    return cast(datetime | None, newest)  # period_end_at is a timestamp
 
 
 @dataclass(frozen=True)

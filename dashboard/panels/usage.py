@@ -243,7 +243,7 @@ def latency(gold: Gold, start: date, end: date) -> list[object]:
         series.append(
             charts.Series(
                 model_name(model),
-                [(p95[d] / 1000 if p95.get(d) is not None else None) for d in days],
+                [(value / 1000 if (value := p95.get(d)) is not None else None) for d in days],
                 charts.PALETTE[index % 6],
             )
         )

@@ -122,7 +122,7 @@ class FileHead:
 class S3Head:
     """The head in one S3 object, replaced by a PUT conditional on its ETag."""
 
-    def __init__(self, bucket: str, key: str, client):
+    def __init__(self, bucket: str, key: str, client: Any):
         self.bucket, self.key, self.client = bucket, key, client
         self.location = f"s3://{bucket}/{key}"
 
@@ -173,7 +173,7 @@ class DynamoDBHead:
     """The head as one item of the audit table, in a partition of its own (so the
     records' Query never sees it), moved by a PutItem conditional on its number."""
 
-    def __init__(self, table: str, client, location: str):
+    def __init__(self, table: str, client: Any, location: str):
         self.table, self.client = table, client
         self.location = f"{location}, item log={HEAD_PARTITION}"
         self._key = {"log": {"S": HEAD_PARTITION}, "seq": {"N": "0"}}
@@ -183,7 +183,10 @@ class DynamoDBHead:
 
         failed = f"the audit head at {self.location}: {operation} failed"
         try:
-            return getattr(self.client, operation)(TableName=self.table, **params)
+            response: dict[str, Any] = getattr(self.client, operation)(
+                TableName=self.table, **params
+            )
+            return response
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
             if code == "ConditionalCheckFailedException":

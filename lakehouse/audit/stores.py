@@ -98,7 +98,7 @@ class DynamoDBAuditStore:
     ``AWS_ENDPOINT_URL`` for a local server such as moto's).
     """
 
-    def __init__(self, table: str, client=None, *, page_size: int | None = None):
+    def __init__(self, table: str, client: Any = None, *, page_size: int | None = None):
         if not _TABLE_NAME.match(table):
             raise AuditError(
                 f"{table!r} is not a DynamoDB table name (3 to 255 letters, digits, '_', '-' "
@@ -125,7 +125,8 @@ class DynamoDBAuditStore:
 
         failed = f"the audit table {self.location}: {operation} failed"
         try:
-            return getattr(self.client, operation)(**params)
+            response: dict[str, Any] = getattr(self.client, operation)(**params)
+            return response
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
@@ -194,7 +195,8 @@ class DynamoDBAuditStore:
     def _data(item: dict[str, Any]) -> bytes:
         if "S" not in item.get("record", {}):
             raise AuditError(f"item seq {item[SORT_KEY]['N']} has no record attribute")
-        return item["record"]["S"].encode("utf-8")
+        record: str = item["record"]["S"]
+        return record.encode("utf-8")
 
     def read(self, seq: int) -> bytes:
         item = self._call(

@@ -114,20 +114,20 @@ def _trino_ddl_problems(tokens: list) -> list[str]:
     ]
 
 
-def _syntax_problems(statement: exp.Expression) -> list[str]:
+def _syntax_problems(statement: exp.Expr) -> list[str]:
     problems = []
     for node in statement.find_all(exp.WithinGroup):
         problems.append(
             f"`{node.sql('athena')[:60]}`: ordered-set aggregates (within group) do not exist in "
             "Athena; use approx_percentile (see macros/stats/percentile.sql)"
         )
-    for node in statement.find_all(exp.Star):
-        if any(node.args.get(key) for key in ("except_", "replace", "rename")):
+    for star in statement.find_all(exp.Star):
+        if any(star.args.get(key) for key in ("except_", "replace", "rename")):
             problems.append("`* exclude/replace (...)` is DuckDB syntax; list the columns")
     return problems
 
 
-def _function_problems(statement: exp.Expression, sql: str) -> list[str]:
+def _function_problems(statement: exp.Expr, sql: str) -> list[str]:
     known = athena_functions()
     problems = []
     for node in statement.find_all(exp.Func):
@@ -162,7 +162,7 @@ def _translated(node: exp.Func, sql: str) -> list[str]:
     return [f"`{rendered[:60]}` is Athena's spelling; sqlglot translated it from another dialect"]
 
 
-def _iceberg_type_problems(statement: exp.Expression) -> list[str]:
+def _iceberg_type_problems(statement: exp.Expr) -> list[str]:
     """Iceberg stores timestamps in microseconds and has no bounded strings."""
     problems = []
     for node in statement.find_all(exp.DataType):
@@ -193,7 +193,7 @@ _FRACTIONAL_TYPES = (
 )  # fmt: skip
 
 
-def is_fractional(node: exp.Expression) -> bool:
+def is_fractional(node: exp.Expr) -> bool:
     """Whether Athena types the expression as double (or an explicit decimal).
 
     A cautious reading: a column or a literal like 2.5 (a DECIMAL with one

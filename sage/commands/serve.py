@@ -141,8 +141,9 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
-    host, port = server.server_address[:2]
-    shown_host = f"[{host}]" if ":" in str(host) else host
+    address, port = server.server_address[:2]
+    host = str(address)  # an IP address, as text
+    shown_host = f"[{host}]" if ":" in host else host
     say(f"serving {site} on http://{shown_host}:{port}/")
     say(f"  public   http://{shown_host}:{port}/safety/transparency")
     if credentials is not None:

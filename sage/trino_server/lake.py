@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML, installed with dbt-core
 
 from lakehouse.settings import PROJECT_ROOT
 

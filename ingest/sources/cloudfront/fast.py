@@ -168,16 +168,16 @@ def _land_run(
         and clock.holds_whole_day(day)
         and PLAIN_TIMES.fullmatch("\n".join(times) + "\n")
     ):
-        event_ats = [f"{day}T{time}.000Z" for time in times]
+        event_ats: list[Any] = [f"{day}T{time}.000Z" for time in times]
         hours = {hour: (day, hour) for hour in {time[:2] for time in times}}
-        partitions = [hours[time[:2]] for time in times]
+        partitions: list[Any] = [hours[time[:2]] for time in times]
     else:
         stamps = by_value(list(zip(days, times, strict=True)), lambda stamp: clock(*stamp))
         event_ats = [None if stamp is BROKEN else stamp[0] for stamp in stamps]
         partitions = [None if stamp is BROKEN else stamp[1] for stamp in stamps]
 
     # The Bronze columns after the envelope, in the reference's order, checked as it does.
-    out: list[list[Any]] = []
+    out: list[Sequence[Any]] = []
     classes: list[UserAgentClass] = []
     for column, position in plan.copied:
         values = columns[position]
@@ -298,7 +298,7 @@ def _path(value: str) -> str | None:
 
 
 def _classes(
-    raw_agents: list[str | None],
+    raw_agents: Sequence[str | None],
     agents: UserAgentClassifier,
     agent_of: dict[str | None, UserAgentClass],
 ) -> list[UserAgentClass]:

@@ -106,14 +106,14 @@ def _log_blocks_of_plain_lines(text: str, lines: list[str]) -> Iterator[Rejected
         start = end + 1
 
 
-def _log_blocks_line_by_line(lines: list[str] | list[bytes]) -> Iterator[Rejected | Run]:
+def _log_blocks_line_by_line(lines: Sequence[str | bytes]) -> Iterator[Rejected | Run]:
     """log_blocks of any lines: blank ones (carriage returns at most) skipped, each
     decoded if it is bytes."""
     layout: Layout | None = None
     numbers: list[int] = []
     run: list[str] = []
     for number, raw_line in enumerate(lines, start=1):
-        if type(raw_line) is str:
+        if isinstance(raw_line, str):
             line = raw_line.rstrip("\r")
         else:
             try:

@@ -5,6 +5,7 @@ precise rule it breaks.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ingest.enrich import UserAgentClassifier
 from ingest.limits import MAX_FIELD_CHARS, MAX_RECORD_BYTES
@@ -81,21 +82,21 @@ def _landed(
                 message = f"field {name!r} is {len(value):,} characters, over {MAX_FIELD_CHARS:,}"
                 raise RecordError(OUT_OF_RANGE, name, message)
     event_at, partition = clock(values[layout.date_at], values[layout.time_at])
-    fields = dict(zip(layout.columns, layout.pick(values), strict=True))
+    fields: dict[str, Any] = dict(zip(layout.columns, layout.pick(values), strict=True))
     for column, value in fields.items():
         if value == "-" or not value:
             fields[column] = None
     for column in INTEGER_COLUMNS:
-        value = fields.get(column)
-        if value is not None:
-            number = whole_number(value)
+        digits = fields.get(column)
+        if digits is not None:
+            number = whole_number(digits)
             if number is None:
                 name = LOG_FIELD[column]
-                message = f"field {name!r} must be a whole number, got {value[:40]!r}"
+                message = f"field {name!r} must be a whole number, got {digits[:40]!r}"
                 raise RecordError(INVALID_TYPE, name, message)
             if number > MAX_BIGINT:
                 name = LOG_FIELD[column]
-                message = f"field {name!r} is {len(value)} digits long, over a bigint"
+                message = f"field {name!r} is {len(digits)} digits long, over a bigint"
                 raise RecordError(OUT_OF_RANGE, name, message)
             fields[column] = number
     for seconds, millis in SECONDS_COLUMNS.items():

@@ -60,8 +60,9 @@ Count = Annotated[int, Meta(ge=0, le=MAX_TOKENS)]
 Sha256Hex = Annotated[str, Meta(min_length=64, max_length=64)]  # lowercase hex: in land()
 
 
-def _nonempty_text(max_length: int) -> Any:
-    return Annotated[str, Meta(min_length=1, max_length=max_length)]
+Text64 = Annotated[str, Meta(min_length=1, max_length=64)]  # non-empty, at most 64 characters
+Text128 = Annotated[str, Meta(min_length=1, max_length=128)]
+Text200 = Annotated[str, Meta(min_length=1, max_length=200)]
 
 
 class _LogEvent(Struct, forbid_unknown_fields=True, gc=False):
@@ -104,8 +105,8 @@ class _Aws(Struct, forbid_unknown_fields=True, gc=False):
 
 class _Turn(Struct, forbid_unknown_fields=True, gc=False):
     aws: _Aws = msgspec.field(name="_aws")
-    model_id: _nonempty_text(200)
-    route: _nonempty_text(200)
+    model_id: Text200
+    route: Text200
     uid: Sha256Hex
     cid: Sha256Hex
     turn_index: Annotated[int, Meta(ge=0, le=100_000)]
@@ -115,10 +116,10 @@ class _Turn(Struct, forbid_unknown_fields=True, gc=False):
     tokens_cache_read: Count = 0
     tokens_cache_write: Count = 0
     cost_usd: Annotated[float, Meta(ge=0, lt=1e16)] | None = None
-    region: _nonempty_text(64) | None = None
-    device: _nonempty_text(64) | None = None
+    region: Text64 | None = None
+    device: Text64 | None = None
     crisis_flag: Literal["none", "low", "medium", "high"] | None = None
-    request_id: _nonempty_text(128) | None = None
+    request_id: Text128 | None = None
 
 
 class _BronzeTurn(Struct, gc=False):
