@@ -241,6 +241,9 @@ def cost_by_day(gold: Gold, start: date, end: date) -> list[object]:
 
 def cost_periods(gold: Gold) -> Html:
     """All time, the 30 days, then each month, newest first: one table each in Gold."""
+    for name in ("cost_all_time", "cost_monthly"):
+        if gold[name].missing:
+            return table_problem(gold[name], "Cost by period") or notice("missing", name)
     rows: list[tuple[str, dict[str, Any]]] = []
     for name, label in (("cost_all_time", "All time"), ("cost_rolling_30_days", "Last 30 days")):
         rows += [(label, row) for row in gold[name].rows]
