@@ -203,8 +203,9 @@ def request_body(event: Any) -> bytes:
     if type(content_type) is not str or not content_type.lower().startswith("application/json"):
         raise Refused(
             415,
-            "only OTLP/JSON is accepted: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json "
-            "(Content-Type: application/json)",
+            "only OTLP/JSON is accepted (Content-Type: application/json): set "
+            "OTEL_EXPORTER_OTLP_PROTOCOL=http/json, or encoding: json on a Collector's "
+            "otlphttp exporter",
         )
     body = event.get("body")
     if type(body) is not str or not body:

@@ -61,8 +61,9 @@ BRONZE_DAYS = 90
 SILVER_DAYS = 730
 # How each source's raw data reaches S3 (infra/firehose.tf): through Firehose (turn
 # logs; DynamoDB streams through EventBridge Pipes), written by the service itself
-# (CloudFront's standard logs), or through the partner-telemetry API (API Gateway
-# and its functions, not part of infra/ and not priced here). A source not listed
+# (CloudFront's standard logs), or through an API: the partner-telemetry API (API
+# Gateway) and the OTLP endpoint (a function URL), whose requests and functions
+# are not priced here. A source not listed
 # is priced as Firehose, the costlier path, and flagged in the report.
 DELIVERY = {
     "lambda_emf": "firehose",
@@ -70,6 +71,7 @@ DELIVERY = {
     "sentinel": "firehose",
     "cloudfront": "s3",
     "partner_telemetry": "api",
+    "otel": "api",
 }
 # Sources that are DynamoDB stream records (the app tables, the observations table).
 CHANGE_CAPTURE = {"dynamodb", "sentinel"}
@@ -432,7 +434,7 @@ def report(measured: Measurements, lines: list[Line], daily_users: int, command:
     out += [f"| **total** | | **${first:,.2f}** | **${steady:,.2f}** | |", "", "Measured sample:"]
     for name, size in measured.sources.items():
         flagged = {
-            "api": " (arrives through the telemetry API: not priced)",
+            "api": " (arrives through an API, the telemetry API or the OTLP endpoint: not priced)",
             None: " (delivery path not known: priced as Firehose)",
         }.get(DELIVERY.get(name), "")
         out.append(
