@@ -32,8 +32,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from benchmarks.report import Section
-from sage.config import PROJECT_ROOT
-from sage.dbt import ensure_profiles
+from lakehouse.dbt import ensure_profiles
+from lakehouse.settings import PROJECT_ROOT
 
 HERE = Path(__file__).parent
 START = date(2026, 6, 1)

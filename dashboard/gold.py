@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sage.config import Settings
-from sage.warehouse import Warehouse, WarehouseError, open_warehouse
+from lakehouse.settings import Settings
+from lakehouse.warehouse import Warehouse, WarehouseError, open_warehouse
 
 COST_WINDOW = "last 30 days"
 

@@ -12,7 +12,7 @@ zero-PII certificate, in one ZIP.
         certificate.json.sig               Ed25519 signature of certificate.json (base64)
         public_key.pem                     the key that verifies it
 
-The certificate is made by running the PII guard (privacy/guard.py, Great
+The certificate is made by running the PII guard (privacy/guard/, Great
 Expectations over the allow-list's rules) on the data of each file as it goes
 into the ZIP, and names each file by its SHA-256: a partner who verifies the
 signature and the hashes knows these bytes were checked, and what for. A file
@@ -38,13 +38,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.lake import Lake
+from lakehouse.audit.log import AuditLog
+from lakehouse.lake import Lake
 from partners.analytics import PartitionFile, PartnerError, partition_files
 from partners.history import month_state
 from partners.signing import ALGORITHM, fingerprint, public_pem, sign
-from privacy.audit import AuditLog
 from privacy.catalog import Column, Table
-from privacy.guard import GuardReport, guard_frames
+from privacy.guard.report import GuardReport
+from privacy.guard.run import guard_frames
 
 BUNDLES = "partner/bundles/"
 FORMAT_VERSION = 1

@@ -22,11 +22,11 @@ import posixpath
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ingest.lake import Lake, LakeError, S3Lake, open_lake
+from lakehouse.audit.log import AuditLog
+from lakehouse.lake import Lake, LakeError, S3Lake, open_lake
 from partners.analytics import PartnerError, check_partner
 from partners.bundle import bundle_key
 from partners.history import month_state
-from privacy.audit import AuditLog
 
 OUTBOX_ENV = "SAGE_PARTNER_OUTBOX"
 DEFAULT_EXPIRES = 3600  # one hour

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from privacy.audit import AuditLog, AuditRecord
+from lakehouse.audit.log import AuditLog
+from lakehouse.audit.records import AuditRecord
 
 EVENTS = ("BUNDLE_CREATED", "BUNDLE_DELIVERED", "TELEMETRY_DELETED")
 

@@ -15,7 +15,7 @@ from ingest.handler import (
     partner_telemetry_handler,
     s3_object_handler,
 )
-from ingest.lake import LocalLake
+from lakehouse.lake import LocalLake
 from tests.conftest import FIXTURES
 from tests.lake_files import lines
 

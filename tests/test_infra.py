@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from ingest import handler as ingest_handler
+from lakehouse.settings import PROJECT_ROOT
 from sage.checks.terraform import INFRA, MIN_REASON, parse, run_checkov, terraform_files
-from sage.config import PROJECT_ROOT
 
 
 def unquote(value: Any) -> Any:

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ingest.lake import LocalLake
 from ingest.pipeline import ingest_paths
 from ingest.sources import get_source
 from ingest.sources.otel import IdAttributes
+from lakehouse.lake import LocalLake
 from sage.cli import main
 from tests.conftest import FIXTURES
 from tests.lake_files import lines

@@ -17,7 +17,7 @@ import re
 import duckdb
 import sqlglot
 
-from sage.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 from tests.conftest import Built
 
 MACRO_CASES = PROJECT_ROOT / "data-tests" / "macros" / "assert_macros_give_known_outputs.sql"

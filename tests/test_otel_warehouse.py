@@ -17,12 +17,12 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from ingest.lake import open_lake
 from ingest.pipeline import ingest_paths
 from ingest.sources import get_source
+from lakehouse.dbt import run_dbt
+from lakehouse.lake import open_lake
+from lakehouse.settings import Settings
 from privacy.pseudonym import DEMO_PEPPER, pseudonymise_raw
-from sage.config import Settings
-from sage.dbt import run_dbt
 from tests.conftest import FIXTURES
 
 TRACES = FIXTURES / "otel" / "file_exporter_traces.jsonl"

@@ -12,8 +12,8 @@ import shutil
 import duckdb
 import pytest
 
+from lakehouse.dbt import DbtFailed, run_dbt
 from sage.commands.pricing import warn_unpriced_turns
-from sage.dbt import DbtFailed, run_dbt
 from tests.conftest import Built
 
 UNKNOWN_MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"

@@ -9,9 +9,9 @@ import duckdb
 import pytest
 import sqlglot
 
+from lakehouse.dbt import DbtFailed, run_dbt
+from lakehouse.settings import Settings
 from privacy.rules import AllowlistError, Pattern, allowlist, mask, parse_allowlist
-from sage.config import Settings
-from sage.dbt import DbtFailed, run_dbt
 from tests.conftest import Built
 
 SAMPLES = [

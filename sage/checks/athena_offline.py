@@ -35,8 +35,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sage.config import Settings
-from sage.dbt import run_dbt
+from lakehouse.dbt import run_dbt
+from lakehouse.settings import Settings
 
 REGION = "us-east-1"
 # Where the stand-in lake is: any s3:// URL; the external tables' LOCATION names it.

@@ -22,7 +22,9 @@ an opaque ``Command``. So on top of parsing, :func:`athena_problems` rejects:
   does not: a ``create table`` with columns is Hive DDL on Athena, so table or
   column properties in ``with (...)`` (``format``, ``external_location``,
   ``partition_projection_*``) are rejected; Athena spells them ``row format``,
-  ``location`` and ``tblproperties``.
+  ``location`` and ``tblproperties``;
+- statements longer than Athena's query string limit (262,144 bytes), which
+  Athena refuses before it parses anything.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 FUNCTIONS_FILE = Path(__file__).with_name("trino_functions.txt")
+
+# Athena's quota on the length of one query string (StartQueryExecution's QueryString).
+MAX_QUERY_BYTES = 262_144
 
 # Tokens sqlglot's Trino tokenizer accepts that Athena's engine rejects.
 _FOREIGN_TOKENS = {
@@ -70,6 +75,11 @@ def athena_problems(sql: str, *, iceberg: bool = False) -> list[str]:
         return ["no SQL statement"]
 
     problems: list[str] = []
+    size = len(sql.encode())
+    if size > MAX_QUERY_BYTES:
+        problems.append(
+            f"{size:,} bytes: over Athena's query string limit of {MAX_QUERY_BYTES:,} bytes"
+        )
     hive = bool(tokens) and tokens[0].token_type == TokenType.HIVE_TOKEN_STREAM
     if hive:
         problems += _trino_ddl_problems(tokens)

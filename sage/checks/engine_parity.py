@@ -403,7 +403,7 @@ def bracket_queries(settings, tables: Sequence[GoldTable], target_path) -> dict[
     """
     import json
 
-    from sage.dbt import run_dbt
+    from lakehouse.dbt import run_dbt
 
     approximate = [table for table in tables if table.approximate]
     queries: dict[str, dict] = {table.name: {} for table in approximate}

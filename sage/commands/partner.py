@@ -7,7 +7,11 @@ import argparse
 import json
 from pathlib import Path
 
-from ingest.lake import LakeError, open_lake
+from lakehouse.audit.log import AuditLog
+from lakehouse.console import Progress, table
+from lakehouse.lake import LakeError, open_lake
+from lakehouse.settings import Settings
+from lakehouse.warehouse import WarehouseError, open_warehouse
 from partners.analytics import (
     PartnerError,
     check_month,
@@ -27,7 +31,6 @@ from partners.signing import (
     new_key_pem,
     signing_key_from_env,
 )
-from privacy.audit import AuditLog
 from sage.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -37,9 +40,6 @@ from sage.commands.common import (
     say,
     settings_from,
 )
-from sage.config import Settings
-from sage.console import Progress, table
-from sage.warehouse import WarehouseError, open_warehouse
 
 
 def register(subparsers) -> None:

@@ -20,6 +20,7 @@ from dashboard.auth import (
 )
 from dashboard.server import ServerConfig, make_server
 from dashboard.site import SAGE_PAGE, TRANSPARENCY_PAGE
+from lakehouse.settings import Settings
 from sage.commands import dashboard as dashboard_command
 from sage.commands.common import (
     EXIT_OK,
@@ -29,7 +30,6 @@ from sage.commands.common import (
     say,
     warn,
 )
-from sage.config import Settings
 
 
 def register(subparsers) -> None:

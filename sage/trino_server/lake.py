@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from sage.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 SOURCES = PROJECT_ROOT / "models" / "bronze" / "_lake__sources.yml"
 

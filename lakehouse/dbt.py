@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from sage.config import PROJECT_ROOT, Settings
+from lakehouse.settings import PROJECT_ROOT, Settings
 
 
 class DbtFailed(RuntimeError):

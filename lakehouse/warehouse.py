@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from sage.config import Settings
+from lakehouse.settings import Settings
 
 
 class WarehouseError(RuntimeError):

@@ -3,7 +3,9 @@
 All object-store I/O of the project goes through :func:`open_lake`, so the
 ingest, retention, erasure and partner code never care where the lake is.
 A write is whole or absent: locally a temporary file is renamed into place,
-on S3 a single ``PutObject`` is atomic.
+on S3 a single ``PutObject`` is atomic. :meth:`Lake.create_bytes` is the same
+write made exclusive (it fails if the key exists), for writers that must never
+overwrite one another, such as the audit log.
 """
 
 from __future__ import annotations
@@ -16,9 +18,20 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
+S3_SCHEME = "s3://"
+
+
+def is_s3(location: str | os.PathLike[str]) -> bool:
+    """Whether a location (a lake, a file, a head) is on S3 rather than on this machine."""
+    return os.fspath(location).startswith(S3_SCHEME)
+
 
 class LakeError(Exception):
     """An object-store operation failed; the message names the key."""
+
+
+class ObjectExists(LakeError):
+    """An exclusive create found the key already there."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,10 @@ class Lake(Protocol):
     url: str
 
     def write_bytes(self, key: str, data: bytes) -> None: ...
+
+    def create_bytes(self, key: str, data: bytes) -> None:
+        """Write ``key`` whole, only if it does not exist yet; ObjectExists if it does."""
+        ...
 
     def read_bytes(self, key: str) -> bytes: ...
 
@@ -87,6 +104,21 @@ class LocalLake:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def create_bytes(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole beside the target, then hard-linked into place: link() fails
+        # if the name exists, so the create is atomic and exclusive.
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.link(tmp, path)
+        except FileExistsError:
+            raise ObjectExists(f"object {key!r} already exists in lake {self.url}") from None
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
     def read_bytes(self, key: str) -> bytes:
         try:
@@ -165,6 +197,22 @@ class S3Lake:
         except Exception as exc:  # botocore raises many types; name the key
             raise LakeError(f"could not write s3://{self.bucket}/{self._key(key)}: {exc}") from exc
 
+    def create_bytes(self, key: str, data: bytes) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self._key(key),
+                Body=data,
+                IfNoneMatch="*",  # S3 conditional write: fails if the key exists
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
+                raise ObjectExists(f"object {self.uri(key)} already exists") from None
+            raise LakeError(f"could not write {self.uri(key)}: {exc}") from exc
+
     def read_bytes(self, key: str) -> bytes:
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
@@ -216,6 +264,6 @@ class S3Lake:
 def open_lake(url: str | os.PathLike[str]) -> Lake:
     """A lake from a URL: ``s3://bucket/prefix`` selects S3, anything else is a folder."""
     text = os.fspath(url)
-    if text.startswith("s3://"):
+    if is_s3(text):
         return S3Lake(text)
     return LocalLake(text)

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from ingest.lake import Lake, LocalLake, S3Lake
+from lakehouse.lake import Lake, LocalLake, S3Lake, is_s3
 
 HEAD_ENV = "SAGE_AUDIT_HEAD"
 HEAD_SUFFIX = ".audit-head.json"
@@ -222,7 +222,7 @@ class DynamoDBHead:
 
 def head_at(location: str) -> HeadStore:
     """A head from ``SAGE_AUDIT_HEAD``: ``s3://bucket/key`` or a local file."""
-    if location.startswith("s3://"):
+    if is_s3(location):
         lake = S3Lake(location)
         if not lake.prefix or lake.prefix.endswith("/"):
             raise HeadError(f"{HEAD_ENV}={location} names no object (expected s3://bucket/key)")

@@ -1,0 +1,6 @@
+"""The ground floor: services every other package builds on.
+
+The lake (a local folder or S3) and its NDJSON.gz files, the settings, warehouse
+access, the dbt runner, the audit log, the demo switch and the console helpers.
+Nothing here imports a package above it (the contracts in pyproject.toml).
+"""
