@@ -217,9 +217,9 @@ def otlp_http_handler(event: dict[str, Any], context: Any = None) -> dict[str, A
     ingestor.ingest_bytes(body, name)
     report = ingestor.report
     if report.rejected_files:
-        problem = report.rejected_files[0]
-        status = 413 if problem.reason == TOO_LARGE else 400
-        return _otlp_response(status, {"code": 3, "message": problem.message}, report)
+        unread = report.rejected_files[0]
+        status = 413 if unread.reason == TOO_LARGE else 400
+        return _otlp_response(status, {"code": 3, "message": unread.message}, report)
     answer: dict[str, Any] = {}
     if report.quarantined_total:
         reasons = ", ".join(

@@ -17,7 +17,7 @@ from typing import Any
 
 from isal import isal_zlib
 
-from ingest.limits import GZIP_WBITS
+from ingest.limits import GZIP_WBITS, ZLIB_ERROR
 from ingest.records import (
     INVALID_FORMAT,
     INVALID_TYPE,
@@ -233,7 +233,7 @@ def _gunzip_body(data: bytes) -> bytes:
     inflater = isal_zlib.decompressobj(wbits=GZIP_WBITS)
     try:
         content = inflater.decompress(data, MAX_REQUEST_BYTES + 1)
-    except (ValueError, isal_zlib.error) as exc:
+    except (ValueError, ZLIB_ERROR) as exc:
         raise FileRejected(UNREADABLE_FILE, f"the body is not valid gzip ({exc})") from None
     if len(content) > MAX_REQUEST_BYTES:
         raise FileRejected(

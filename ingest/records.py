@@ -112,7 +112,7 @@ class Landing:
         return rows
 
     def add(self, item: Landed | Rejected | Skipped) -> None:
-        if type(item) is Skipped:
+        if isinstance(item, Skipped):
             self.skipped[item.kind] += 1
             return
         self.read += 1

@@ -188,8 +188,8 @@ def parse(data: bytes, context: IngestContext) -> Iterator[Landed | Rejected | S
                 )
                 continue
             except orjson.JSONDecodeError as exc:
-                problem = f"the request body is not valid JSON ({exc})"
-                yield Rejected(where, MALFORMED_JSON, "body", problem, withheld(document.raw))
+                message = f"the request body is not valid JSON ({exc})"
+                yield Rejected(where, MALFORMED_JSON, "body", message, withheld(document.raw))
                 continue
             where = f"{where}, body"
         yield from parse_traces(value, where, context, names)
@@ -223,6 +223,7 @@ def parse_traces(
             yield Rejected(here, NOT_A_RECORD, "scopeSpans", problem, _keys_of(block))
             continue
         resource = otlp.field(block, "resource")
+        resource_attributes: dict[str, Any] | RecordError
         try:
             resource_attributes = otlp.attribute_map(
                 otlp.field(resource, "attributes") if type(resource) is dict else None,
