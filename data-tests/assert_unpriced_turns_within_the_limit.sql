@@ -30,7 +30,7 @@ over_the_limit as (
         {{ divide('unpriced_turns', 'all_turns') }} as share_of_turns,
         {{ divide(var('unpriced_turns_max_ppm'), 1000000) }} as max_share_of_turns
     from counts
-    where unpriced_turns * 1000000.0 > {{ var('unpriced_turns_max_ppm') }} * all_turns
+    where unpriced_turns * 1000000 > {{ var('unpriced_turns_max_ppm') }} * all_turns
 
 )
 

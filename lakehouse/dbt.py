@@ -67,10 +67,9 @@ def run_dbt(args: Sequence[str], settings: Settings, *, quiet: bool = False) -> 
 
 
 def _is_terminal(stream: object) -> bool:
-    isatty = getattr(stream, "isatty", None)  # replaced by an object without one: no
     try:
-        return bool(isatty()) if callable(isatty) else False
-    except ValueError:  # closed
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):  # replaced by an object without isatty, or closed
         return False
 
 

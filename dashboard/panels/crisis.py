@@ -12,6 +12,7 @@ from dashboard.html import Html, figure, hidden_cell, notice, table, tag
 from dashboard.panels.markup import (
     hidden_reason,
     panel,
+    people_cell,
     people_word,
     subheading,
     table_problem,
@@ -101,13 +102,7 @@ def crisis_panel(gold: Gold) -> Html:
                 fmt.count(observed[week]) if observed.get(week) is not None else hidden_cell(None),
             ]
             for level in CRISIS_LEVELS:
-                found = by_week[week].get(level)
-                if found is None:
-                    cells.append("0")
-                elif found["is_suppressed"]:
-                    cells.append(hidden_cell(hidden_reason(found["suppression_reason"])))
-                else:
-                    cells.append(fmt.count(found["users"]))
+                cells.append(people_cell(by_week[week].get(level), hidden_reason))
             table_rows.append(cells)
         body += [
             subheading("People by the highest level flagged that week"),

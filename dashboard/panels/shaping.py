@@ -98,5 +98,10 @@ def only_row(table: Table) -> dict[str, Any] | None:
     return table.rows[0] if not table.missing and table.rows else None
 
 
+def days_from(start: date, end: date) -> list[date]:
+    """Every day from ``start`` to ``end``, both included."""
+    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
 def in_window(rows: list[dict[str, Any]], column: str, start: date, end: date) -> list[dict]:
     return [row for row in rows if start <= row[column] <= end]
