@@ -28,7 +28,7 @@ help:
 	@echo "make lint    ruff, the import layering (import-linter), mypy and sqlfluff"
 	@echo "make infra   parse infra/ and run checkov on it"
 	@echo "make aws-cost  monthly AWS cost at 1,000 daily users, from a sample (reports/aws-cost.md)"
-	@echo "make docs    dbt docs for the analyst (target/index.html)"
+	@echo "make docs    dbt docs for the analyst (target/index.html; target/static_index.html, which sage serve shows at /docs)"
 	@echo "make bench   benchmarks (writes reports/bench.md)"
 	@echo "make trino   download Trino 476 into its cache (~/.cache/innerverse/trino-476, SAGE_TRINO_HOME)"
 	@echo "make clean   remove the demo outputs and dbt artefacts (keeps .venv)"
@@ -125,9 +125,11 @@ aws-cost: setup
 bench: setup
 	$(BIN)/python -m benchmarks
 
+# dbt docs, and a copy in one file (--static: target/static_index.html) that
+# `sage serve` shows at /docs behind the dashboard's password.
 docs: setup
-	$(BIN)/dbt docs generate --profiles-dir .
-	@echo "open target/index.html, or serve it: $(BIN)/dbt docs serve --profiles-dir ."
+	$(BIN)/dbt $$([ -t 1 ] || echo --no-use-colors) docs generate --static --profiles-dir .
+	@echo "target/static_index.html: dbt docs in one file, served by \`sage serve\` at /docs behind the dashboard's password (or: $(BIN)/dbt docs serve --profiles-dir .)"
 
 clean:
 	rm -rf sample lake lake.audit-head.json lake.audit-head.json.lock site reports target logs \

@@ -1,6 +1,7 @@
 """Charts as inline SVG, drawn here: no script, no library, nothing to load.
 
-Each function returns one ``<svg>`` element as text. Sizes are in viewBox
+Each function returns one ``<svg>`` element as text. Every chart names both its
+axes (``x_title``, ``y_title``: what the values are, with their unit). Sizes are in viewBox
 units; the stylesheet scales the chart to the page's width. Colours are set
 with presentation attributes (not ``style=``), so a Content-Security-Policy
 without ``'unsafe-inline'`` renders them. Every mark carries a ``<title>``:
@@ -23,6 +24,7 @@ from dashboard.svg import (
     WIDTH,
     Formatter,
     attrs,
+    axis_title,
     element,
     hover_title,
     legend_rows,
@@ -52,17 +54,18 @@ def stacked_bars(
     fmt: Formatter,
     *,
     category_titles: Sequence[str] | None = None,
-    y_title: str = "",
+    x_title: str,
+    y_title: str,
     legend: bool = True,
 ) -> str:
     """Vertical bars, one per category, each stacked from the series' values."""
-    left, right, bottom = 64, WIDTH - 24, 36
+    left, right, bottom = 64, WIDTH - 24, 56
     legend_parts, legend_height = (
         legend_rows([(s.name, s.colour, False) for s in stacks], left, right, 16)
         if legend and len(stacks) > 1
         else ([], 0.0)
     )
-    top = legend_height + (30 if y_title else 14)
+    top = legend_height + 30
     height = top + 230 + bottom
     totals = [
         sum(series.values[index] or 0 for series in stacks) for index in range(len(categories))
@@ -76,8 +79,8 @@ def stacked_bars(
     slot = (right - left) / max(len(categories), 1)
     bar_width = max(slot * 0.72, 1)
     body = y_axis(ticks, scale, left, right, fmt) + legend_parts
-    if y_title:
-        body.append(text_at(left - 56, top - 14, y_title, fill=MUTED))
+    body.append(axis_title("y", left - 56, top - 14, y_title))
+    body.append(axis_title("x", (left + right) / 2, height - 8, x_title, text_anchor="middle"))
     for index, category in enumerate(categories):
         x = left + slot * index + (slot - bar_width) / 2
         base = 0.0
@@ -116,14 +119,15 @@ def line_chart(
     series: Sequence[Series],
     fmt: Formatter,
     *,
-    y_title: str = "",
+    x_title: str,
+    y_title: str,
 ) -> str:
-    left, right, bottom = 64, WIDTH - 24, 36
+    left, right, bottom = 64, WIDTH - 24, 56
     legend_items = [(s.name, s.colour, True) for s in series]
     if any(s.partial_until for s in series):
         legend_items.append(("dashed: window not yet full", MUTED, True))
     legend_parts, legend_height = legend_rows(legend_items, left, right, 16)
-    top = legend_height + (30 if y_title else 14)
+    top = legend_height + 30
     height = top + 230 + bottom
     values = [v for s in series for v in s.values if v is not None]
     ticks = nice_ticks(0, max(values, default=0) or 1)
@@ -138,8 +142,8 @@ def line_chart(
         return left + step * index if len(categories) > 1 else (left + right) / 2
 
     body = y_axis(ticks, scale, left, right, fmt) + legend_parts
-    if y_title:
-        body.append(text_at(left - 56, top - 14, y_title, fill=MUTED))
+    body.append(axis_title("y", left - 56, top - 14, y_title))
+    body.append(axis_title("x", (left + right) / 2, height - 8, x_title, text_anchor="middle"))
     for line in series:
         # a missing value breaks the line: no segment is drawn across a gap
         runs: list[list[tuple[int, float, float]]] = [[]]
@@ -195,11 +199,12 @@ def estimates_over_time(
     y_range: tuple[float, float],
     reference: float | None = None,
     reference_label: str = "",
-    y_title: str = "",
+    x_title: str,
+    y_title: str,
 ) -> str:
     """Points with error bars, left to right; a hidden point is a marked gap."""
-    height = 300
-    top, bottom, left, right = 30, 36, 64, WIDTH - 12
+    height = 320
+    top, bottom, left, right = 30, 56, 64, WIDTH - 12
     low_bound, high_bound = y_range
     ticks = nice_ticks(low_bound, high_bound)
     ticks = [t for t in ticks if low_bound - 1e-9 <= t <= high_bound + 1e-9]
@@ -214,8 +219,8 @@ def estimates_over_time(
 
     slot = (right - left) / max(len(estimates), 1)
     body = y_axis(ticks, scale, left, right, fmt)
-    if y_title:
-        body.append(text_at(left, 14, y_title, fill=MUTED))
+    body.append(axis_title("y", left, 14, y_title))
+    body.append(axis_title("x", (left + right) / 2, height - 8, x_title, text_anchor="middle"))
     if reference is not None:
         y = scale(reference)
         body.append(
@@ -282,13 +287,17 @@ def estimate_bars(
     x_max: float | None = None,
     value_text: Callable[[Estimate], str] | None = None,
     colour: str = PALETTE[0],
+    x_title: str,
+    y_title: str,
 ) -> str:
-    """Horizontal bars with error bars, one row per cell; hidden cells say so."""
+    """Horizontal bars with error bars, one row per cell; hidden cells say so. The x axis
+    is the value, the y axis the cells."""
     row_height = 26
     label_width = 150
     text_width = 190
+    top = 28  # room for the y axis's title above the cells' names
     left, right = label_width + 8, WIDTH - text_width
-    height = 20 + row_height * len(estimates) + 24
+    height = top + 8 + row_height * len(estimates) + 24 + 22
     ceiling = max([e.high if e.high is not None else (e.value or 0) for e in estimates], default=0)
     ticks = nice_ticks(0, x_max if x_max is not None else (ceiling or 1))
     top_value = ticks[-1]
@@ -296,14 +305,15 @@ def estimate_bars(
     def scale(value: float) -> float:
         return left + (right - left) * max(min(value, top_value), 0) / top_value
 
-    body = []
-    axis_y = 12 + row_height * len(estimates)
+    body = [axis_title("y", label_width, 14, y_title, text_anchor="end")]
+    axis_y = top + row_height * len(estimates)
+    body.append(axis_title("x", (left + right) / 2, axis_y + 36, x_title, text_anchor="middle"))
     for tick in ticks:
         x = scale(tick)
-        body.append(f"<line {attrs(x1=x, x2=x, y1=8, y2=axis_y, stroke=GRID)}/>")
+        body.append(f"<line {attrs(x1=x, x2=x, y1=top - 4, y2=axis_y, stroke=GRID)}/>")
         body.append(text_at(x, axis_y + 16, fmt(tick), text_anchor="middle", fill=MUTED))
     for index, estimate in enumerate(estimates):
-        y = 12 + row_height * index
+        y = top + row_height * index
         middle = y + row_height / 2
         name = estimate.label if len(estimate.label) <= 22 else estimate.label[:21] + "…"
         body.append(text_at(label_width, middle + 4, name, text_anchor="end"))
@@ -361,9 +371,12 @@ def heatmap(
     fmt: Formatter,
     *,
     legend_title: str,
+    x_title: str,
+    y_title: str,
 ) -> str:
-    """A grid of cells shaded from white to deep blue by value."""
-    left, top = 44, 24
+    """A grid of cells shaded from white to deep blue by value: the columns along the x
+    axis (labelled above the grid), the rows along the y axis."""
+    left, top = 44, 46
     cell_width = (WIDTH - left - 12) / max(len(columns), 1)
     cell_height = 26
     height = top + cell_height * len(rows) + 58
@@ -377,7 +390,10 @@ def heatmap(
         blue = round(255 + (156 - 255) * t)
         return f"#{red:02x}{green:02x}{blue:02x}"
 
-    body = []
+    body = [
+        axis_title("y", 4, top - 28, y_title),
+        axis_title("x", (left + WIDTH - 12) / 2, top - 28, x_title, text_anchor="middle"),
+    ]
     for column_index, column in enumerate(columns):
         if column_index % 3 == 0:
             body.append(

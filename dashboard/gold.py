@@ -15,28 +15,39 @@ from typing import Any
 from lakehouse.settings import Settings
 from lakehouse.warehouse import Warehouse, WarehouseError, open_warehouse
 
-COST_WINDOW = "last 30 days"
-
+# The cost tables of the three kinds of period share their columns.
+COST_PERIOD_SQL = (
+    "select period_start_date, period_end_date, is_complete_period, users, conversations, "
+    "turns, unpriced_turns, total_cost_usd, avg_cost_per_user_usd, avg_cost_ci_low_usd, "
+    "avg_cost_ci_high_usd, avg_cost_ci_method, max_cost_per_user_usd, "
+    "p50_cost_per_user_usd, p90_cost_per_user_usd, p99_cost_per_user_usd, is_suppressed, "
+    "suppression_reason, period_start_at, period_end_at "
+    "from {relation} order by period_start_date"
+)
 
 # name -> (Gold model, SQL with {relation} for the table). The model names are
 # the ones in models/gold; the relation's name drops the `gold_` prefix.
 QUERIES: dict[str, tuple[str, str]] = {
-    "cost_summary": (
-        "gold_cost_summary",
-        "select window_name, window_start_date, window_end_date, users, conversations, turns, "
-        "unpriced_turns, total_cost_usd, avg_cost_per_user_usd, avg_cost_ci_low_usd, "
-        "avg_cost_ci_high_usd, avg_cost_ci_method, max_cost_per_user_usd, "
-        "p50_cost_per_user_usd, p90_cost_per_user_usd, p99_cost_per_user_usd, is_suppressed, "
-        "period_start_at, period_end_at "
-        "from {relation} order by window_start_date, window_name",
+    # One kind of period per table (macros/gold/period_statistics.sql): the 30 days
+    # ending on the last complete day are the page's headline and its dates.
+    "cost_rolling_30_days": (
+        "gold_cost_rolling_30_days",
+        COST_PERIOD_SQL,
+    ),
+    "cost_monthly": (
+        "gold_cost_monthly",
+        COST_PERIOD_SQL,
+    ),
+    "cost_all_time": (
+        "gold_cost_all_time",
+        COST_PERIOD_SQL,
     ),
     # Gold holds no row per person: the bins are counted in the restricted layer and
     # published with every bin of at least the minimum cohort (or hidden).
     "cost_distribution": (
-        "gold_cost_distribution",
-        "select bin_index, cost_from_usd, cost_to_usd, users, share_of_users, window_users, "
-        "is_suppressed, suppression_reason "
-        f"from {{relation}} where window_name = '{COST_WINDOW}' order by bin_index",
+        "gold_cost_distribution_rolling_30_days",
+        "select bin_index, cost_from_usd, cost_to_usd, users, share_of_users, period_users, "
+        "is_suppressed, suppression_reason from {relation} order by bin_index",
     ),
     "cost_daily_by_model": (
         "gold_cost_daily_by_model",
@@ -55,9 +66,9 @@ QUERIES: dict[str, tuple[str, str]] = {
     ),
     "cost_repricing": (
         "gold_cost_repricing",
-        "select month_start, model_id, current_price_id, turns, unpriced_turns, "
-        "cost_at_the_time_usd, cost_at_current_prices_usd, difference_usd "
-        "from {relation} order by month_start, model_id",
+        "select turn_date, model_id, price_id_then, current_price_id, has_rate_changed, turns, "
+        "unpriced_turns, cost_at_the_time_usd, cost_at_current_prices_usd, difference_usd "
+        "from {relation} order by turn_date, model_id",
     ),
     "active_users_daily": (
         "gold_active_users_daily",
@@ -65,17 +76,18 @@ QUERIES: dict[str, tuple[str, str]] = {
         "from {relation} order by activity_date",
     ),
     "engagement": (
-        "gold_engagement",
-        "select window_name, window_start_date, window_end_date, users, conversations, turns, "
+        "gold_engagement_rolling_30_days",
+        "select period_start_date, period_end_date, users, conversations, turns, "
         "conversations_per_user, conversations_per_user_ci_low, conversations_per_user_ci_high, "
         "turns_per_conversation, turns_per_conversation_ci_low, "
         "turns_per_conversation_ci_high, median_turns_per_conversation, ci_method "
-        "from {relation} order by window_start_date, window_name",
+        "from {relation}",
     ),
-    "activity_heatmap": (
-        "gold_activity_heatmap",
-        "select day_of_week, hour_of_day, days_observed, turns, avg_turns, avg_active_users "
-        "from {relation} order by day_of_week, hour_of_day",
+    # per day and hour, so the heatmap covers the page's 30 days, like every panel
+    "activity_hourly": (
+        "gold_activity_hourly",
+        "select activity_date, day_of_week, hour_of_day, turns "
+        "from {relation} order by activity_date, hour_of_day",
     ),
     "latency_daily_by_model": (
         "gold_latency_daily_by_model",
@@ -86,9 +98,7 @@ QUERIES: dict[str, tuple[str, str]] = {
         "gold_demographics_monthly",
         "select month_start, dimension, value, unit, people, share_of_group, share_ci_low, "
         "share_ci_high, share_ci_method, group_people, is_suppressed, suppression_reason "
-        "from {relation} "
-        "where month_start = (select max(month_start) from {relation}) "
-        "order by dimension, value",
+        "from {relation} order by month_start, dimension, value",
     ),
     "sentiment_weekly": (
         "gold_sentiment_weekly",
@@ -188,7 +198,9 @@ def read_table(warehouse: Warehouse, settings: Settings, name: str) -> Table:
 def describe_source(settings: Settings) -> str:
     if settings.target == "athena":
         return f"Amazon Athena, schema {settings.schema}_gold"
-    return f"DuckDB warehouse {settings.warehouse}, schema {settings.schema}_gold"
+    # the engine and the schema, never a file path: the page is shown to people who have
+    # no business knowing where the warehouse sits on a disk
+    return f"the DuckDB warehouse, schema {settings.schema}_gold"
 
 
 def load(settings: Settings, names: list[str] | None = None) -> Gold:

@@ -7,6 +7,9 @@ Routes (everything else is 404; only GET and HEAD):
 - ``/sage`` (also ``/``, ``/index.html``): only from an allowed address (403
   otherwise) and with the password (401 with a Basic challenge otherwise);
   after too many failed attempts from one address, 429 for a while;
+- ``/docs`` (also ``/docs/``, ``/docs/index.html``): dbt docs, the one-file static
+  copy ``make docs`` writes (``dbt docs generate --static``), behind the same
+  address check and password as ``/sage``;
 - ``/assets/<name>``: the stylesheet and icon, public.
 
 Every response carries security headers, the error pages ``http.server`` writes
@@ -59,6 +62,15 @@ PUBLIC_PAGE_PATHS = {
     "/safety/transparency/index.html",
 }
 PRIVATE_PAGE_PATHS = {"/sage", "/sage/", "/sage/index.html"}
+DOCS_PATHS = {"/docs", "/docs/", "/docs/index.html"}
+# dbt's static docs are one HTML file with their scripts, styles, fonts and the
+# project's manifest and catalog inline: they need inline script and style (and
+# eval, for the manifest's templates), and nothing from anywhere else.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'unsafe-inline'; img-src 'self' data:; font-src data:; "
+    "connect-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 ASSET_PATH = re.compile(r"^/assets/([a-z0-9][a-z0-9-]*\.(css|svg))$")
 CONTENT_TYPES = {"css": "text/css; charset=utf-8", "svg": "image/svg+xml"}
 
@@ -78,6 +90,7 @@ LINGER_BYTES = 256 * 1024
 class ServerConfig:
     site: Path
     credentials: Credentials | None  # None: the private page is not served at all
+    docs: Path | None = None  # dbt's static docs (one file); None: /docs is not served
     allowed_networks: list = field(default_factory=list)
     behind_tls: bool = False
     quiet: bool = False
@@ -151,10 +164,16 @@ class DashboardHandler(BaseHTTPRequestHandler):
 
     # -- responses ------------------------------------------------------------
 
+    # The policy of the response being sent, when not the default one (dbt docs).
+    content_security_policy: str | None = None
+
     def send_response(self, code, message=None) -> None:
         # Every response passes here, http.server's own error pages included.
         super().send_response(code, message)
-        for name, value in self.config.security_headers().items():
+        headers = self.config.security_headers()
+        if self.content_security_policy:
+            headers = {**headers, "Content-Security-Policy": self.content_security_policy}
+        for name, value in headers.items():
             self.send_header(name, value)
 
     def _send(
@@ -176,14 +195,23 @@ class DashboardHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _file(self, path: Path, content_type: str, *, cache: str, extra=None) -> None:
+    def _file(
+        self,
+        path: Path,
+        content_type: str,
+        *,
+        cache: str,
+        extra=None,
+        build_with: str = "sage dashboard",
+    ) -> None:
         try:
             body = path.read_bytes()
         except OSError:
+            self.content_security_policy = None
             self._send(
                 HTTPStatus.SERVICE_UNAVAILABLE,
                 _message_page(
-                    "Not built yet", "This page has not been built: run `sage dashboard`."
+                    "Not built yet", f"This page has not been built: run `{build_with}`."
                 ),
                 cache="no-store",
             )
@@ -196,6 +224,7 @@ class DashboardHandler(BaseHTTPRequestHandler):
     # -- routing --------------------------------------------------------------
 
     def do_GET(self) -> None:
+        self.content_security_policy = None
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         if path == "/":
             self._send(
@@ -206,7 +235,15 @@ class DashboardHandler(BaseHTTPRequestHandler):
                 self.config.site / TRANSPARENCY_PAGE, "text/html; charset=utf-8", cache="no-cache"
             )
         elif path in PRIVATE_PAGE_PATHS and self.config.credentials is not None:
-            self._private_page()
+            self._private_page(self.config.site / SAGE_PAGE)
+        elif (
+            path in DOCS_PATHS
+            and self.config.credentials is not None
+            and self.config.docs is not None
+        ):
+            self._private_page(
+                self.config.docs, policy=DOCS_CONTENT_SECURITY_POLICY, build_with="make docs"
+            )
         elif match := ASSET_PATH.match(path):
             asset = self.config.site / "assets" / match.group(1)
             if asset.is_file():
@@ -227,7 +264,10 @@ class DashboardHandler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse_method
 
-    def _private_page(self) -> None:
+    def _private_page(
+        self, page: Path, *, policy: str | None = None, build_with: str = "sage dashboard"
+    ) -> None:
+        """A page behind the address check and the password: /sage, /docs."""
         address = self.client_address[0]
         assert self.config.credentials is not None
         if not address_allowed(address, self.config.allowed_networks):
@@ -267,11 +307,13 @@ class DashboardHandler(BaseHTTPRequestHandler):
             self._challenge()
             return
         self.config.brake.succeeded(address)
+        self.content_security_policy = policy
         self._file(
-            self.config.site / SAGE_PAGE,
+            page,
             "text/html; charset=utf-8",
             cache="no-store",
             extra={"X-Robots-Tag": "noindex, nofollow"},
+            build_with=build_with,
         )
 
     def _challenge(self) -> None:

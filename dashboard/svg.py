@@ -39,6 +39,11 @@ def text_at(x: float, y: float, content: str, **attributes: object) -> str:
     return f"<text {attrs(x=x, y=y, **attributes)}>{escape(content)}</text>"
 
 
+def axis_title(axis: str, x: float, y: float, content: str, **attributes: object) -> str:
+    """The name of an axis, what its values are, with their unit: ``axis`` is x or y."""
+    return text_at(x, y, content, class_="axis-title", data_axis=axis, fill=MUTED, **attributes)
+
+
 def element(name: str, *children: str, **attributes: object) -> str:
     """One SVG element: ``element("rect", x=1, fill="#fff")``; ``class_`` is ``class``."""
     opening = f"{name} {attrs(**attributes)}".rstrip()

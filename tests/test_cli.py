@@ -100,8 +100,8 @@ def test_demo_runs_twice_in_a_row(tmp_path, monkeypatch, capsys):
     for _ in range(2):
         assert main(["demo", "--users", "60", "--days", "3"]) == 0
         out = capsys.readouterr().out
-        assert "LLM cost per user" in out
-        assert "p50 / p90 / p99" in out
+        assert "LLM cost per person, the 30 days ending on the last complete day" in out
+        assert "p90 / p99" in out and "average per person" in out
         assert f"warehouse    {tmp_path / 'warehouse.duckdb'}" in out
     assert (tmp_path / "lake" / ".sage-demo").exists()
 

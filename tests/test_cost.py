@@ -17,7 +17,7 @@ from privacy.pseudonym import DEMO_PEPPER, pseudonymise
 from tests.conftest import PROJECT_ROOT, Built
 
 MILLION = Decimal(1_000_000)
-ALL_TIME_USERS = "from innerverse_private.user_cost where window_name = 'all time'"
+ALL_TIME_USERS = "from innerverse_private.user_cost where period_type = 'all_time'"
 
 
 def price_list() -> list[dict]:
@@ -112,7 +112,7 @@ def test_unknown_models_are_flagged_and_not_costed(warehouse):
     assert [row[0] for row in rows] == ["anthropic.claude-3-5-sonnet-20240620-v1:0"]
     assert all(row[2] == row[3] == 0 and row[4] is False for row in rows)
     unpriced = warehouse.execute(
-        "select unpriced_turns from innerverse_gold.cost_summary where window_name = 'all time'"
+        "select unpriced_turns from innerverse_gold.cost_all_time"
     ).fetchone()[0]
     assert unpriced == sum(row[1] for row in rows) > 0
 
@@ -124,26 +124,29 @@ def test_per_user_cost_sums_to_total_turn_cost(warehouse, expected):
     gold = dict(warehouse.execute(f"select user_key, cost_usd {ALL_TIME_USERS}").fetchall())
     assert gold == per_user
     total = warehouse.execute(
-        "select total_cost_usd from innerverse_gold.cost_summary where window_name = 'all time'"
+        "select total_cost_usd from innerverse_gold.cost_all_time"
     ).fetchone()[0]
     assert total == sum(per_user.values()) == sum(gold.values())
 
 
-@pytest.mark.parametrize("window", ["all time", "last 30 days"])
-def test_summary_statistics_match_numpy(warehouse, window):
+@pytest.mark.parametrize(
+    ("period_type", "table"),
+    [("all_time", "cost_all_time"), ("rolling_30_days", "cost_rolling_30_days")],
+)
+def test_summary_statistics_match_numpy(warehouse, period_type, table):
     costs = np.array(
         [
             float(cost)
             for (cost,) in warehouse.execute(
-                "select cost_usd from innerverse_private.user_cost where window_name = ?", [window]
+                "select cost_usd from innerverse_private.user_cost where period_type = ?",
+                [period_type],
             ).fetchall()
         ]
     )
     summary = warehouse.execute(
         "select users, avg_cost_per_user_usd, max_cost_per_user_usd, p50_cost_per_user_usd, "
         "p90_cost_per_user_usd, p99_cost_per_user_usd, avg_cost_ci_low_usd, avg_cost_ci_high_usd "
-        "from innerverse_gold.cost_summary where window_name = ?",
-        [window],
+        f"from innerverse_gold.{table}"
     ).fetchone()
     assert summary[0] == len(costs) > 120
     assert summary[1:6] == pytest.approx(

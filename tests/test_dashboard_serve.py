@@ -1,8 +1,8 @@
 """`sage serve` as a real process on 127.0.0.1, looked at over HTTP and in
 headless Chromium (Debian's `chromium`, driven by Playwright): who gets which
 page, the security headers, every panel drawn with data, no console error, no
-request leaving the machine, and a screenshot of each page under
-reports/screenshots/ to look at."""
+request leaving the machine, and a screenshot of each page under docs/screenshots/,
+which the README shows."""
 
 from __future__ import annotations
 
@@ -19,11 +19,14 @@ from pathlib import Path
 import pytest
 
 from dashboard.auth import hash_password
+from dashboard.server import DOCS_CONTENT_SECURITY_POLICY
+from lakehouse.dbt import run_dbt
 from lakehouse.settings import PROJECT_ROOT
 from sage.cli import main
 
 PASSWORD = "a long founder password"
-SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
+# kept in the repository: the README shows them
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 PANELS = ["cost", "usage", "demographics", "sentiment", "crisis"]
 
 
@@ -73,8 +76,19 @@ def password_hash() -> str:
 
 
 @pytest.fixture(scope="module")
-def server(site, password_hash):
-    served = start_server(site, {"SAGE_DASHBOARD_PASSWORD_HASH": password_hash}, "--quiet")
+def dbt_docs(built, tmp_path_factory) -> Path:
+    """dbt's static docs of the session's build, as `make docs` writes them."""
+    run_dbt(["docs", "generate", "--static"], built.settings, quiet=True)
+    copy = tmp_path_factory.mktemp("docs") / "static_index.html"
+    shutil.copy(PROJECT_ROOT / "target" / "static_index.html", copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def server(site, password_hash, dbt_docs):
+    served = start_server(
+        site, {"SAGE_DASHBOARD_PASSWORD_HASH": password_hash}, "--quiet", "--docs", str(dbt_docs)
+    )
     yield served
     served.stop()
 
@@ -114,6 +128,39 @@ def test_the_public_page_is_open_and_the_private_one_asks_for_a_password(server)
     assert status == 200 and 'data-panel="cost"' in body
     assert headers["Cache-Control"] == "no-store"
     assert headers["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_dbt_docs_are_served_behind_the_same_password(server, dbt_docs):
+    status, headers, body = fetch(f"{server.base}/docs")
+    assert status == 401 and headers["WWW-Authenticate"].startswith("Basic ")
+    assert "gold_cost_rolling_30_days" not in body
+    assert fetch(f"{server.base}/docs/", password="not the password")[0] == 401
+    status, headers, body = fetch(f"{server.base}/docs/", password=PASSWORD)
+    assert status == 200 and body == dbt_docs.read_text()
+    assert "gold_cost_rolling_30_days" in body and "gold_cost_monthly" in body
+    assert headers["Cache-Control"] == "no-store"
+    # the docs' own scripts run, inline only; nothing may be loaded from elsewhere
+    assert headers["Content-Security-Policy"] == DOCS_CONTENT_SECURITY_POLICY
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    # ...and the dashboard's pages keep their policy with no script at all
+    _, headers, _ = fetch(f"{server.base}/sage", password=PASSWORD)
+    assert "script-src" not in headers["Content-Security-Policy"]
+
+
+def test_dbt_docs_not_built_yet_say_so(site, password_hash, tmp_path):
+    served = start_server(
+        site,
+        {"SAGE_DASHBOARD_PASSWORD_HASH": password_hash},
+        "--quiet",
+        "--docs",
+        str(tmp_path / "absent.html"),
+    )
+    try:
+        assert fetch(f"{served.base}/docs")[0] == 401
+        status, _, body = fetch(f"{served.base}/docs", password=PASSWORD)
+        assert status == 503 and "make docs" in body
+    finally:
+        served.stop()
 
 
 def test_every_response_carries_the_security_headers(server):
@@ -311,6 +358,26 @@ def test_the_private_page_in_a_browser(server, browser, tmp_path):
         assert background == "rgb(255, 255, 255)"
         shot = screenshot(page, "sage", tmp_path)
         assert shot.stat().st_size > 50_000
+    finally:
+        page.context.close()
+
+
+def test_dbt_docs_in_a_browser(server, browser):
+    """The static docs render under their policy: the project's models are listed,
+    and nothing is fetched from anywhere but this server (or the page itself)."""
+    page, response, errors, requests = open_page(
+        browser, f"{server.base}/docs", credentials={"username": "sage", "password": PASSWORD}
+    )
+    try:
+        assert response.status == 200
+        assert all(url.startswith((server.base + "/", "data:")) for url in requests), requests
+        # the docs' own scripts ran under the policy: Angular drew the project's models
+        page.wait_for_function(
+            "document.querySelectorAll('.ng-binding').length > 20", timeout=30_000
+        )
+        drawn = page.locator(".ng-binding", has_text="gold_cost_rolling_30_days")
+        assert drawn.count() > 0
+        assert not [error for error in errors if "Content Security Policy" in error], errors
     finally:
         page.context.close()
 

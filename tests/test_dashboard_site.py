@@ -17,7 +17,7 @@ from dashboard import formatting as fmt
 from dashboard import gold as gold_tables
 from dashboard import transparency_page
 from dashboard.site import SAGE_PAGE, TRANSPARENCY_PAGE
-from lakehouse.settings import Settings
+from lakehouse.settings import PROJECT_ROOT, Settings
 from sage.cli import main
 
 PANELS = ["cost", "usage", "demographics", "sentiment", "crisis"]
@@ -142,8 +142,7 @@ def test_every_panel_is_built_with_charts_and_no_external_load(site, built, ware
 def test_the_cost_panel_shows_golds_numbers(site, warehouse):
     summary = warehouse.execute(
         "select users, total_cost_usd, avg_cost_per_user_usd, avg_cost_ci_low_usd, "
-        "avg_cost_ci_high_usd, max_cost_per_user_usd from innerverse_gold.cost_summary "
-        "where window_name = 'last 30 days'"
+        "avg_cost_ci_high_usd, max_cost_per_user_usd from innerverse_gold.cost_rolling_30_days"
     ).fetchone()
     users, total, average, low, high, maximum = summary
     text = (site / SAGE_PAGE).read_text(encoding="utf-8")
@@ -352,5 +351,73 @@ def test_the_exposures_declare_what_the_pages_read(project_root):
     public = exposures["transparency_page"]
     assert set(sage["depends_on"]) == reads(gold_tables.SAGE_TABLES)
     assert set(public["depends_on"]) == reads(gold_tables.TRANSPARENCY_TABLES)
-    assert sage["url"].removeprefix("http://127.0.0.1:8080") in PRIVATE_PAGE_PATHS
-    assert public["url"].removeprefix("http://127.0.0.1:8080") in PUBLIC_PAGE_PATHS
+    # where the site is served comes from the environment (SAGE_SITE_URL)
+    site_url = "{{ env_var('SAGE_SITE_URL', 'http://127.0.0.1:8080') }}"
+    assert sage["url"].removeprefix(site_url) in PRIVATE_PAGE_PATHS
+    assert public["url"].removeprefix(site_url) in PUBLIC_PAGE_PATHS
+
+
+def _tiles(panel_html: str) -> dict[str, tuple[str, str]]:
+    """A panel's tiles: label -> (value, note), as the page shows them."""
+    found = re.findall(
+        r'class="tile-label">(.*?)</div><div class="tile-value">(.*?)</div>'
+        r'(?:<div class="tile-note">(.*?)</div>)?',
+        panel_html,
+    )
+    return {label: (value, note) for label, value, note in found}
+
+
+def test_sage_summary_and_the_dashboard_agree_to_the_cent(site, built):
+    """The same period, the same dates and the same amounts in the terminal and on the
+    page, both read from gold.cost_rolling_30_days of the session's real build."""
+    from sage.commands.summary import cost_summary, describe
+
+    said = describe(cost_summary(built.settings))
+    text = (site / SAGE_PAGE).read_text(encoding="utf-8")
+    cost = text.split('data-panel="cost"', 1)[1].split('data-panel="usage"', 1)[0]
+    tiles = _tiles(cost)
+
+    def line(label: str) -> str:
+        return re.search(rf"^  {label}\s*(\S+)", said, re.MULTILINE).group(1)
+
+    start, end = re.search(r"\((\d+ \w+ \d{4}) to (\d+ \w+ \d{4})", said).groups()
+    assert tiles["People who used the app"] == (line("people"), f"{start} to {end}")
+    assert tiles["Total LLM cost"][0] == line("total cost")
+    assert tiles["Average cost per person"][0] == line("average per person")
+    assert tiles["Average cost per person"][1].endswith(
+        re.search(r"95% interval (.+)\)", said).group(1)
+    )
+    assert tiles["Typical person (median)"][0] == line("median")
+    p90, p99 = re.search(r"p90 / p99\s+(\S+) / (\S+)", said).groups()
+    assert tiles["The costliest 10%"][0] == f"over {p90}"
+    assert tiles["The costliest 1%"][0] == f"over {p99}"
+    assert tiles["Most expensive person"][0] == line("highest")
+    assert re.fullmatch(r"\$[\d,]+\.\d\d", line("total cost"))  # to the cent
+    # every panel of the page says which period it covers: the same 30 days, or the
+    # weeks and the month they fall in
+    leads = re.findall(r'<p class="lead">(.*?)</p>', text)
+    assert len(leads) == len(PANELS)
+    for lead in leads[:2]:  # cost, usage
+        assert f"({start} to {end}" in lead
+    assert "Month shown:" in leads[2]
+    assert all("Weeks shown:" in lead for lead in leads[3:])
+
+
+def test_no_local_path_is_on_the_pages(site, built):
+    for page in (SAGE_PAGE, TRANSPARENCY_PAGE):
+        text = (site / page).read_text(encoding="utf-8")
+        for path in (built.root, site, PROJECT_ROOT, Path.home()):
+            assert str(path) not in text, (page, path)
+        assert not re.search(r"(?<![\w/])/(tmp|home|root|Users|var)/", text), page
+        assert ".duckdb" not in text, page
+
+
+def test_every_chart_names_both_its_axes(site):
+    text = (site / SAGE_PAGE).read_text(encoding="utf-8")
+    charts = re.findall(r'<svg[^>]*data-chart="([^"]+)".*?</svg>', text, re.DOTALL)
+    assert len(charts) >= 10
+    for match in re.finditer(r'<svg[^>]*data-chart="([^"]+)"(.*?)</svg>', text, re.DOTALL):
+        kind, body = match.groups()
+        titles = dict(re.findall(r'class="axis-title" data-axis="(x|y)"[^>]*>([^<]+)<', body))
+        assert set(titles) == {"x", "y"}, kind
+        assert all(title.strip() for title in titles.values()), kind

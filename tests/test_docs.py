@@ -4,6 +4,7 @@ every warehouse column is documented, and lineage reaches the dashboards."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -53,7 +54,12 @@ def test_every_column_in_the_warehouse_is_documented(artifacts):
 def test_lineage_runs_from_the_lake_to_both_dashboards(artifacts):
     manifest, _ = artifacts
     exposures = {exposure["name"]: exposure for exposure in manifest["exposures"].values()}
-    assert set(exposures) == {"sage_dashboard", "transparency_page", "partner_bundles"}
+    assert set(exposures) == {
+        "sage_dashboard",
+        "transparency_page",
+        "partner_bundles",
+        "bi_datasets",
+    }
 
     def upstream(unique_id: str, seen: set[str]) -> set[str]:
         node = manifest["nodes"].get(unique_id) or manifest["exposures"].get(unique_id)
@@ -109,3 +115,32 @@ def test_person_level_tables_are_private_to_their_group(artifacts):
         not node["name"].startswith("gold_") or "user_key" not in node["columns"]
         for node in models.values()
     )
+
+
+def test_the_analysts_page_is_linked_and_its_athena_url_is_what_pyathena_takes():
+    """docs/analysts.md: linked from the README; its SQLAlchemy URL names Gold's
+    database and the analytics workgroup, in parameters PyAthena's connect() takes."""
+    import inspect
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    from pyathena.connection import Connection
+
+    page = (PROJECT_ROOT / "docs" / "analysts.md").read_text()
+    assert "(docs/analysts.md)" in (PROJECT_ROOT / "README.md").read_text()
+    (url,) = re.findall(r"^awsathena\+rest://\S+$", page, re.MULTILINE)
+    parts = urlsplit(url)
+    assert parts.hostname == "athena.us-east-1.amazonaws.com" and parts.port == 443
+    assert parts.path == "/innerverse_gold"
+    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    accepted = set(inspect.signature(Connection.__init__).parameters)
+    assert set(query) <= accepted, set(query) - accepted
+    assert query["work_group"] == "innerverse"
+    assert unquote(query["s3_staging_dir"]) == "s3://innerverse-athena-results/analytics/"
+
+
+def test_the_analysts_page_describes_every_gold_table_a_bi_tool_reads():
+    from sage.checks.bi_datasets import gold_tables
+
+    page = (PROJECT_ROOT / "docs" / "analysts.md").read_text()
+    described = set(re.findall(r"^\| `(\w+)` \|", page, re.MULTILINE))
+    assert described == set(gold_tables())

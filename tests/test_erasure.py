@@ -73,7 +73,7 @@ def gold_state(connection) -> dict:
     return {
         "summary": connection.execute(
             "select users, turns, conversations, unpriced_turns, total_cost_usd "
-            "from innerverse_gold.cost_summary where window_name = 'all time'"
+            "from innerverse_gold.cost_all_time"
         ).fetchone(),
         **{
             f"daily_by_{dimension}": {
@@ -90,7 +90,7 @@ def gold_state(connection) -> dict:
             for row in connection.execute(
                 "select user_key, turns, conversations, cost_usd "
                 "from innerverse_private.user_cost "
-                "where window_name = 'all time'"
+                "where period_type = 'all_time'"
             ).fetchall()
         },
     }
@@ -293,7 +293,7 @@ def test_a_build_keeps_erased_users_out_and_an_interrupted_request_resumes(
     lake = open_lake(settings.lake)
     connection = duckdb.connect(settings.warehouse, read_only=True)
     second = connection.execute(
-        "select user_key from innerverse_private.user_cost where window_name = 'all time' "
+        "select user_key from innerverse_private.user_cost where period_type = 'all_time' "
         "order by turns desc limit 1"
     ).fetchone()[0]
     connection.close()

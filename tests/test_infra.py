@@ -278,3 +278,13 @@ def test_a_stale_dataset_list_is_reported(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(bi_datasets, "DATASETS_FILE", stale)
     assert bi_datasets.main([]) == 1
     assert "does not match the Gold models' contracts" in capsys.readouterr().err
+
+
+def test_the_bi_exposure_lists_every_dataset():
+    """dbt docs' lineage reaches the BI tool: the `bi_datasets` exposure depends on
+    exactly the Gold tables QuickSight gets a dataset of."""
+    from sage.checks.bi_datasets import gold_tables
+
+    exposures = yaml.safe_load((PROJECT_ROOT / "models" / "gold" / "_exposures.yml").read_text())
+    (bi,) = [item for item in exposures["exposures"] if item["name"] == "bi_datasets"]
+    assert set(bi["depends_on"]) == {f"ref('{table['model']}')" for table in gold_tables().values()}

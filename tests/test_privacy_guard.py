@@ -83,7 +83,7 @@ def test_the_report_is_machine_readable(demo_report, tmp_path):
 
 def test_describe_lists_every_table(demo_report):
     text = describe(demo_report, "/tmp/report.json")
-    assert "silver.turns" in text and "gold.cost_summary" in text
+    assert "silver.turns" in text and "gold.cost_rolling_30_days" in text
     assert "no personal data found; every column is in the allow-list" in text
     assert "FAILED" not in text
 

@@ -41,7 +41,7 @@ CAUGHT = {
     ("private.user_cost", "user_key", "format"),
     ("silver.feedback", "rating", "type"),
     ("silver.feedback", "rating", "free_text"),
-    ("gold.cost_summary", "user_key", "person_key"),
+    ("gold.cost_rolling_30_days", "user_key", "person_key"),
 }
 
 
@@ -74,7 +74,7 @@ def leaky(built: Built, tmp_path_factory):
         f"update innerverse_silver.feedback set rating = '{COMMENT}' "
         "where feedback_key = (select min(feedback_key) from innerverse_silver.feedback)",
         "alter table innerverse_private.user_cost add column contact_email varchar",
-        "alter table innerverse_gold.cost_summary add column user_key varchar",
+        "alter table innerverse_gold.cost_rolling_30_days add column user_key varchar",
     ]
     for statement in statements:
         connection.execute(statement)
@@ -98,7 +98,7 @@ def test_sage_guard_catches_every_planted_leak(leaky, tmp_path, capsys):
     for failure in failures:
         if (failure["table"], failure["column"], failure["rule"]) in CAUGHT - {
             ("silver.feedback", "rating", "type"),
-            ("gold.cost_summary", "user_key", "person_key"),
+            ("gold.cost_rolling_30_days", "user_key", "person_key"),
         }:
             assert failure["failing_rows"] == 1, failure
     unreviewed = next(
@@ -151,7 +151,7 @@ def test_dbt_privacy_tests_catch_every_planted_leak(leaky):
 def test_the_guard_says_when_it_checked_a_sample(leaky):
     report = run_guard(leaky, max_rows=40)
     sampled = {table.label: table for table in report.tables if table.sampled}
-    assert "silver.turns" in sampled and "gold.cost_summary" not in sampled
+    assert "silver.turns" in sampled and "gold.cost_rolling_30_days" not in sampled
     turns = sampled["silver.turns"]
     assert turns.rows_checked == 40 < turns.rows_total
     data = report.to_dict()

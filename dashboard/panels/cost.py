@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 from dashboard import charts
 from dashboard import formatting as fmt
-from dashboard.gold import COST_WINDOW, Gold, Table
+from dashboard.gold import Gold
 from dashboard.html import Html, figure, join, notice, table, tag
 from dashboard.panels.cost_data import (
     cache_totals,
@@ -22,9 +21,11 @@ from dashboard.panels.markup import (
     INTERVAL_NOTE,
     daily_rows,
     hidden_reason,
+    no_period_notice,
     panel,
     partial_day_note,
     people_word,
+    period_words,
     subheading,
     table_problem,
     tile,
@@ -33,29 +34,31 @@ from dashboard.panels.markup import (
 from dashboard.panels.shaping import (
     MIN_COHORT,
     days_from,
-    last_full_day,
+    in_window,
     model_name,
-    window_row,
+    only_row,
+    page_period,
 )
 
 
 def cost_panel(gold: Gold) -> Html:
-    summary_table = gold["cost_summary"]
+    summary_table = gold["cost_rolling_30_days"]
     lead = "What the language models cost, per person."
     problem = table_problem(summary_table, "Cost")
-    summary = window_row(summary_table, COST_WINDOW) if not problem else None
-    if not problem and (summary is None or not summary["users"]):
-        problem = notice("empty", "Cost: no turns in the last 30 days of data.")
-    if problem or summary is None:
+    summary = only_row(summary_table) if not problem else None
+    period = page_period(gold)
+    if not problem and (summary is None or period is None or not summary["users"]):
+        problem = no_period_notice("Cost")
+    if problem or summary is None or period is None:
         return panel("cost", "Cost", lead, None, None, [problem])
-    start, end = summary["window_start_date"], summary["window_end_date"]
-    if summary["period_start_at"] is not None:  # data younger than the window
-        start = max(start, summary["period_start_at"].date())
+    start, end = period.first_day_shown, period.end
     users = summary["users"]
     body: list[object] = [
         tiles(
             tile(
-                "People who used the app", fmt.count(users), f"{fmt.day(start)} to {fmt.day(end)}"
+                "People who used the app",
+                fmt.count(users),
+                f"{fmt.day(period.start)} to {fmt.day(period.end)}",
             ),
             tile(
                 "Total LLM cost",
@@ -116,15 +119,15 @@ def cost_panel(gold: Gold) -> Html:
         )
     body += [subheading("How cost is spread across people"), cost_distribution(gold, users)]
     body += [subheading("Cost per day, by model"), *cost_by_day(gold, start, end)]
-    body += [subheading("Cost by reporting window"), cost_windows(summary_table)]
+    body += [subheading("Cost by period"), cost_periods(gold)]
     body += [subheading("Cost by app route"), cost_by_route(gold, start, end)]
     body += [subheading("Savings from prompt caching"), cache_savings(gold, start, end)]
-    body += [subheading("Past months at today's prices"), repricing(gold)]
+    body += [subheading("The same turns at today's prices"), repricing(gold, start, end)]
     return panel(
         "cost",
         "Cost",
-        f"What the language models cost, per person, over the last 30 days of data "
-        f"({fmt.day(start)} to {fmt.day(end)}, UTC).",
+        "What the language models cost, per person, over the 30 days ending on the last "
+        f"complete day ({period_words(period)}; UTC).",
         f"Based on {people_word(users)}",
         f"Data through {fmt.timestamp(summary['period_end_at'])}",
         body,
@@ -150,7 +153,7 @@ def cost_distribution(gold: Gold, users: int) -> Html:
             f"Cost distribution: every range is hidden: fewer than {MIN_COHORT} people in the "
             "last 30 days, or each range would describe fewer.",
         )
-    total = next((row["window_users"] for row in rows if row["window_users"]), None) or users
+    total = next((row["period_users"] for row in rows if row["period_users"]), None) or users
     estimates = [
         charts.Estimate(
             _bin_label(row), None, hidden_reason=hidden_reason(row["suppression_reason"])
@@ -165,10 +168,12 @@ def cost_distribution(gold: Gold, users: int) -> Html:
     ]
     chart = charts.estimate_bars(
         "cost-distribution",
-        "People by their LLM cost over the last 30 days",
+        "People by their LLM cost over the 30 days",
         estimates,
         fmt.count,
         value_text=lambda e: f"{people_word(e.value)} ({fmt.percent((e.value or 0) / total, 0)})",
+        x_title="people",
+        y_title="cost per person over the 30 days (USD)",
     )
     return figure(
         chart,
@@ -183,7 +188,7 @@ def cost_by_day(gold: Gold, start: date, end: date) -> list[object]:
     problem, rows = daily_rows(gold, "cost_daily_by_model", "Cost per day", start, end)
     if problem:
         return [problem]
-    shown_until = last_full_day(gold, end) if end > start else end
+    shown_until = end  # the last complete day
     days = days_from(start, shown_until)
     cost = cost_per_day(rows)
     totals = totals_by_model(rows)
@@ -201,6 +206,7 @@ def cost_by_day(gold: Gold, start: date, end: date) -> list[object]:
         series,
         fmt.usd_short,
         category_titles=[fmt.day(d) for d in days],
+        x_title="day (UTC)",
         y_title="USD per day",
     )
     grand = total(totals, "cost") or 1.0
@@ -235,17 +241,29 @@ def cost_by_day(gold: Gold, start: date, end: date) -> list[object]:
     ]
 
 
-def cost_windows(summary_table: Table) -> Html:
-    order = {"all time": 0, COST_WINDOW: 1}
-    rows = sorted(
-        summary_table.rows,
-        key=lambda row: (order.get(row["window_name"], 2), row["window_start_date"]),
-    )
+def cost_periods(gold: Gold) -> Html:
+    """All time, the 30 days, then each month, newest first: one table each in Gold."""
+    for name in ("cost_all_time", "cost_monthly"):
+        if gold[name].missing:
+            return table_problem(gold[name], "Cost by period") or notice("missing", name)
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for name, label in (("cost_all_time", "All time"), ("cost_rolling_30_days", "Last 30 days")):
+        rows += [(label, row) for row in gold[name].rows]
+    monthly = gold["cost_monthly"]
+    rows += [
+        (
+            fmt.month(row["period_start_date"]) + ("" if row["is_complete_period"] else ", so far"),
+            row,
+        )
+        for row in reversed(monthly.rows)
+    ]
+    if not rows:
+        return notice("empty", "Cost by period: no period has turns yet.")
     return table(
-        ["Window", "People", "Total", "Average (95% interval)", "Median", "p90", "p99", "Highest"],
+        ["Period", "People", "Total", "Average (95% interval)", "Median", "p90", "p99", "Highest"],
         [
             [
-                _window_label(row),
+                _period_label(label, row),
                 fmt.count(row["users"]),
                 fmt.usd(row["total_cost_usd"]),
                 f"{fmt.usd(row['avg_cost_per_user_usd'])} "
@@ -255,26 +273,20 @@ def cost_windows(summary_table: Table) -> Html:
                 fmt.usd(row["p99_cost_per_user_usd"]),
                 fmt.usd(row["max_cost_per_user_usd"]),
             ]
-            for row in rows
+            for label, row in rows
         ],
         numeric=[1, 2, 3, 4, 5, 6, 7],
-        kind="cost-windows",
+        kind="cost-periods",
     )
 
 
-def _window_label(row: dict[str, Any]) -> str:
-    name = row["window_name"]
-    first, last = row["window_start_date"], row["window_end_date"]
+def _period_label(label: str, row: dict[str, Any]) -> str:
+    first, last = row["period_start_date"], row["period_end_date"]
     # a month still going on, or one the data starts in, covers fewer days than its name
     if row["period_start_at"] is not None:
         first = max(first, row["period_start_at"].date())
     if row["period_end_at"] is not None:
         last = min(last, row["period_end_at"].date())
-    label = (
-        fmt.month(row["window_start_date"])
-        if re.fullmatch(r"\d{4}-\d{2}", name)
-        else name.capitalize()
-    )
     return f"{label} ({fmt.day_short(first)} to {fmt.day_short(last)})"
 
 
@@ -330,46 +342,68 @@ def cache_savings(gold: Gold, start: date, end: date) -> Html:
     )
 
 
-def repricing(gold: Gold) -> Html:
+def repricing(gold: Gold, start: date, end: date) -> Html:
+    """The page's 30 days at the prices of their time and at today's list, per model."""
     repriced = gold["cost_repricing"]
     problem = table_problem(repriced, "Repricing")
     if problem:
         return problem
-    differences = [fmt.number(row["difference_usd"]) for row in repriced.rows]
-    same = all(d == 0 for d in differences if d is not None)
-    intro = (
-        "Each month's turns costed at the prices in force at the time (what this page reports) "
-        "and at today's price list. "
-        + (
-            "Today's prices are the same as those in force at the time for every month: "
-            "no difference."
-            if same
-            else "A difference shows what a price change since then would have done."
+    rows = in_window(repriced.rows, "turn_date", start, end)
+    if not rows:
+        return notice("empty", "Repricing: no turns in the page's 30 days.")
+    models: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        model = models.setdefault(
+            row["model_id"],
+            {"turns": 0, "unpriced": 0, "then": 0.0, "now": 0.0, "changed": set(), "no_price": 0},
         )
-    )
-    rows = [
-        [
-            f"{row['month_start']:%b %Y}",
-            join(model_name(row["model_id"]), " ", tag("span", row["model_id"], class_="model-id")),
-            fmt.count(row["turns"]),
-            "no price"
-            if row["unpriced_turns"] == row["turns"]
-            else fmt.usd(row["cost_at_the_time_usd"]),
-            fmt.usd(row["cost_at_current_prices_usd"])
-            if row["current_price_id"]
-            else "no price today",
-            fmt.usd(row["difference_usd"]) if row["current_price_id"] else fmt.MISSING,
-        ]
-        for row in sorted(
-            repriced.rows, key=lambda r: (r["month_start"], r["model_id"]), reverse=True
+        model["turns"] += row["turns"]
+        model["unpriced"] += row["unpriced_turns"] or 0
+        model["then"] += fmt.number(row["cost_at_the_time_usd"]) or 0.0
+        model["now"] += fmt.number(row["cost_at_current_prices_usd"]) or 0.0
+        model["changed"].add(row["has_rate_changed"])
+        model["no_price"] += 0 if row["current_price_id"] else 1
+    changed = [model_id for model_id, model in models.items() if True in model["changed"]]
+    if changed:
+        intro = (
+            "The 30 days' turns, costed at the prices in force when they were made (what this "
+            "page reports) and at today's price list, with the difference: what the rate changes "
+            f"since then would have done. The rates of {len(changed)} of the {len(models)} "
+            "models have changed since."
         )
-    ]
+    else:
+        intro = (
+            "The 30 days' turns, costed at the prices in force when they were made and at "
+            "today's price list: no model's rates have changed since these turns were made, so "
+            "the two are the same. A difference appears here once a rate changes."
+        )
+
+    def note(model: dict[str, Any]) -> str:
+        if model["no_price"]:
+            return "no price today"
+        if model["unpriced"] == model["turns"]:
+            return "no price at the time"
+        if True in model["changed"]:
+            return "rates changed since"
+        return "same rates: no change"
+
+    ordered = sorted(models.items(), key=lambda item: -item[1]["then"])
     return join(
         tag("p", intro),
         table(
-            ["Month", "Model", "Turns", "At the prices then", "At today's prices", "Difference"],
-            rows,
-            numeric=[2, 3, 4, 5],
+            ["Model", "Turns", "At the prices then", "At today's prices", "Difference", "Rates"],
+            [
+                [
+                    join(model_name(model_id), " ", tag("span", model_id, class_="model-id")),
+                    fmt.count(model["turns"]),
+                    "no price" if model["unpriced"] == model["turns"] else fmt.usd(model["then"]),
+                    fmt.MISSING if model["no_price"] else fmt.usd(model["now"]),
+                    fmt.MISSING if model["no_price"] else fmt.usd(model["now"] - model["then"]),
+                    note(model),
+                ]
+                for model_id, model in ordered
+            ],
+            numeric=[1, 2, 3, 4],
             kind="repricing",
         ),
     )

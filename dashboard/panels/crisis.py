@@ -16,9 +16,10 @@ from dashboard.panels.markup import (
     people_word,
     subheading,
     table_problem,
+    weeks_words,
 )
 from dashboard.panels.sentiment import week_fresh
-from dashboard.panels.shaping import CRISIS_LEVELS, MIN_COHORT
+from dashboard.panels.shaping import CRISIS_LEVELS, MIN_COHORT, page_period, weeks_of
 
 
 def crisis_panel(gold: Gold) -> Html:
@@ -30,16 +31,21 @@ def crisis_panel(gold: Gold) -> Html:
     )
     if problem:
         return panel("crisis", "Crisis signals", lead, None, None, [problem])
+    period = page_period(gold)
+    lead += " " + weeks_words(period)
+    in_period = weeks_of(weekly.rows, period)
     by_week: dict[date, dict[str, dict]] = defaultdict(dict)
-    for row in weekly.rows:
+    for row in in_period:
         by_week[row["week_start"]][row["crisis_level"]] = row
-    weeks = sorted(by_week)[-12:]
+    weeks = sorted(by_week)
     observed = {
         row["week_start"]: row["users"]
         for row in ([] if gold["sentiment_weekly"].missing else gold["sentiment_weekly"].rows)
     }
     body: list[object] = []
-    if all(row["is_suppressed"] for row in weekly.rows):
+    if not in_period:
+        body.append(notice("empty", "Crisis signals: no week of the page's 30 days was observed."))
+    elif all(row["is_suppressed"] for row in in_period):
         body.append(
             notice(
                 "suppressed",
@@ -78,6 +84,7 @@ def crisis_panel(gold: Gold) -> Html:
             estimates,
             lambda value: fmt.percent(value, 1),
             y_range=(0.0, max(max(shown_values, default=0.05) * 1.25, 0.01)),
+            x_title="week (Monday, UTC)",
             y_title="share of messages flagged",
         )
         body.append(

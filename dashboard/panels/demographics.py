@@ -12,7 +12,7 @@ from dashboard import formatting as fmt
 from dashboard.gold import Gold
 from dashboard.html import Html, figure, notice, tag
 from dashboard.panels.markup import hidden_reason, panel, people_word, subheading, table_problem
-from dashboard.panels.shaping import DIMENSIONS, MIN_COHORT, latest_turn_at
+from dashboard.panels.shaping import DIMENSIONS, MIN_COHORT, latest_turn_at, page_period
 
 
 def demographics_panel(gold: Gold) -> Html:
@@ -21,9 +21,15 @@ def demographics_panel(gold: Gold) -> Html:
     lead = f"Who uses the app. Groups smaller than {MIN_COHORT} are hidden, never shown as zero."
     if problem:
         return panel("demographics", "Who uses the app", lead, None, None, [problem])
-    month_start = cells.rows[0]["month_start"]
+    # the last complete month of the page's period; the latest month while none is over
+    period = page_period(gold)
+    months: list[date] = sorted({row["month_start"] for row in cells.rows})
+    complete = period.last_complete_month() if period else None
+    month_start = complete if complete is not None and complete in months else months[-1]
+    is_complete = month_start == complete
+    month_rows = [row for row in cells.rows if row["month_start"] == month_start]
     by_dimension: dict[str, list[dict]] = defaultdict(list)
-    for row in cells.rows:
+    for row in month_rows:
         by_dimension[row["dimension"]].append(row)
     active = next(
         (
@@ -34,7 +40,7 @@ def demographics_panel(gold: Gold) -> Html:
         None,
     )
     body: list[object] = []
-    if all(row["is_suppressed"] for row in cells.rows):
+    if all(row["is_suppressed"] for row in month_rows):
         body.append(
             notice(
                 "suppressed",
@@ -64,13 +70,18 @@ def demographics_panel(gold: Gold) -> Html:
     newest_turn = latest_turn_at(gold)
     so_far = (
         f", data to {fmt.day(newest_turn)}"
-        if newest_turn and newest_turn.date() < _next_month(month_start)
+        if not is_complete and newest_turn and newest_turn.date() < _next_month(month_start)
         else ""
+    )
+    which = (
+        "the last complete month of the page's 30 days"
+        if is_complete
+        else "the latest month in the data; no month is complete yet"
     )
     return panel(
         "demographics",
         "Who uses the app",
-        f"{lead} Month shown: {fmt.month(month_start)} (UTC), the latest in the data.",
+        f"{lead} Month shown: {fmt.month(month_start)} (UTC), {which}.",
         basis,
         f"Month: {fmt.month(month_start)}{so_far}",
         body,
@@ -119,6 +130,8 @@ def dimension_chart(dimension: str, title: str, rows: list[dict]) -> Html:
         estimates,
         lambda value: fmt.percent(value, 0),
         value_text=lambda e: f"{fmt.percent(e.value)} ({e.detail})",
+        x_title=f"share of the month's {unit_word}",
+        y_title=title.lower(),
     )
     caption = f"Out of {fmt.count(total)} {unit_word}." if total else ""
     if hidden:

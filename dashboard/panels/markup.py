@@ -5,13 +5,13 @@ stand in for a chart that has nothing to show.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from dashboard import formatting as fmt
 from dashboard.gold import Gold, Table
 from dashboard.html import Html, hidden_cell, join, notice, tag
-from dashboard.panels.shaping import MIN_COHORT, in_window, latest_turn_at
+from dashboard.panels.shaping import MIN_COHORT, Period, in_window, latest_turn_at
 
 
 def table_problem(table: Table, what: str) -> Html | None:
@@ -85,6 +85,34 @@ def subheading(text: str) -> Html:
 
 def people_word(value: object, one: str = "person", many: str = "people") -> str:
     return f"{fmt.count(value)} {one if fmt.number(value) == 1 else many}"
+
+
+def period_words(period: Period) -> str:
+    """``6 Nov 2026 to 5 Dec 2026`` and, when the data is younger, when it starts."""
+    words = f"{fmt.day(period.start)} to {fmt.day(period.end)}"
+    if period.data_from:
+        words += f"; the data starts on {fmt.day(period.data_from)}"
+    return words
+
+
+def weeks_words(period: Period | None) -> str:
+    """Which weeks a weekly panel shows, in words."""
+    if period is None:
+        return "Weeks shown: every week in the data."
+    first, last = period.weeks()
+    return (
+        f"Weeks shown: the Monday-to-Sunday weeks the page's 30 days fall in, "
+        f"{fmt.day(first)} to {fmt.day(last + timedelta(days=6))} (UTC); the first and the "
+        "last reach outside the 30 days."
+    )
+
+
+def no_period_notice(what: str) -> Html:
+    return notice(
+        "empty",
+        f"{what}: no turns in the 30 days ending on the last complete day, so there is no "
+        "period to show.",
+    )
 
 
 def partial_day_note(gold: Gold, shown_until: date) -> str:

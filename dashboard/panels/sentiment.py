@@ -8,8 +8,15 @@ from dashboard import charts
 from dashboard import formatting as fmt
 from dashboard.gold import Gold, latest
 from dashboard.html import Html, figure, notice
-from dashboard.panels.markup import hidden_reason, panel, people_word, subheading, table_problem
-from dashboard.panels.shaping import MIN_COHORT, latest_turn_at
+from dashboard.panels.markup import (
+    hidden_reason,
+    panel,
+    people_word,
+    subheading,
+    table_problem,
+    weeks_words,
+)
+from dashboard.panels.shaping import MIN_COHORT, latest_turn_at, page_period, weeks_of
 
 
 def sentiment_panel(gold: Gold) -> Html:
@@ -21,10 +28,14 @@ def sentiment_panel(gold: Gold) -> Html:
     )
     if problem:
         return panel("sentiment", "Sentiment", lead, None, None, [problem])
-    rows = weekly.rows[-26:]
+    period = page_period(gold)
+    lead += " " + weeks_words(period)
+    rows = weeks_of(weekly.rows, period)
     newest_shown = next((row for row in reversed(rows) if not row["is_suppressed"]), None)
     body: list[object] = []
-    if newest_shown is None:
+    if not rows:
+        body.append(notice("empty", "Sentiment: no week of the page's 30 days has observations."))
+    elif newest_shown is None:
         body.append(
             notice(
                 "suppressed",
@@ -55,6 +66,7 @@ def sentiment_panel(gold: Gold) -> Html:
             y_range=(max(low, -1.0), min(high, 1.0)),
             reference=0.0,
             reference_label="neutral",
+            x_title="week (Monday, UTC)",
             y_title="mean sentiment (\u22121 to +1)",
         )
         body.append(
@@ -77,7 +89,7 @@ def sentiment_panel(gold: Gold) -> Html:
         "Sentiment",
         lead,
         basis,
-        week_fresh(gold, latest(weekly.rows, "week_start")),
+        week_fresh(gold, latest(rows, "week_start")),
         body,
     )
 
@@ -100,7 +112,8 @@ def emotions(gold: Gold) -> Html:
     problem = table_problem(labels, "Emotions")
     if problem:
         return problem
-    weeks = sorted({row["week_start"] for row in labels.rows}, reverse=True)
+    in_period = weeks_of(labels.rows, page_period(gold))
+    weeks = sorted({row["week_start"] for row in in_period}, reverse=True)
     week = next(
         (
             w
@@ -112,7 +125,7 @@ def emotions(gold: Gold) -> Html:
     if week is None:
         return notice(
             "suppressed",
-            "Every emotion label is hidden: each was seen in fewer than "
+            "Every emotion label of the page's weeks is hidden: each was seen in fewer than "
             f"{MIN_COHORT} people in a week.",
         )
     rows = [row for row in labels.rows if row["week_start"] == week]
@@ -138,9 +151,12 @@ def emotions(gold: Gold) -> Html:
         lambda value: fmt.percent(value, 0),
         value_text=lambda e: f"{fmt.percent(e.value)} ({e.detail})",
         colour=charts.PALETTE[3],
+        x_title="share of the week's observed messages",
+        y_title="emotion",
     )
     caption = (
-        f"The {fmt.week(week)}, the latest week with a label to show. A message can carry several "
+        f"The {fmt.week(week)}, the latest week of the page's with a label to show. A message "
+        "can carry several "
         "emotions, so the shares add up to more than 100%."
     )
     if hidden:

@@ -1,10 +1,11 @@
-"""What the panels share in data: the model names people read, the reporting windows,
-the last complete day, and the thresholds the page applies.
+"""What the panels share in data: the model names people read, the period every panel
+covers, the last complete day, and the thresholds the page applies.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
@@ -40,23 +41,61 @@ def model_name(model_id: str) -> str:
 
 
 def latest_turn_at(gold: Gold) -> datetime | None:
-    summary = gold["cost_summary"]
+    summary = gold["cost_all_time"]
     newest = None if summary.missing else latest(summary.rows, "period_end_at")
     return cast(datetime | None, newest)  # period_end_at is a timestamp
 
 
-def last_full_day(gold: Gold, newest_day: date) -> date:
-    """The latest day whose data is complete. The day of the latest turn counts as
-    complete once the data reaches its last hour (23:00 UTC); before that it is still
-    going on, and is left out of daily charts and of the latest-day figures."""
-    newest_turn = latest_turn_at(gold)
-    if newest_turn is None or newest_turn.date() < newest_day or newest_turn.hour == 23:
-        return newest_day
-    return newest_turn.date() - timedelta(days=1)
+@dataclass(frozen=True)
+class Period:
+    """The dates every panel of the page covers: the 30 days ending on the last complete
+    day, as Gold's cost_rolling_30_days has them (and `sage summary` prints them)."""
+
+    start: date
+    end: date  # the last complete day
+    data_from: date | None = None  # the first day with data, when it is inside the 30
+
+    @property
+    def first_day_shown(self) -> date:
+        return max(self.start, self.data_from) if self.data_from else self.start
+
+    def weeks(self) -> tuple[date, date]:
+        """The Mondays of the first and the last week the 30 days fall in."""
+        first = self.start - timedelta(days=self.start.weekday())
+        return first, self.end - timedelta(days=self.end.weekday())
+
+    def last_complete_month(self) -> date:
+        """The first day of the latest calendar month over by the period's end."""
+        following = self.end + timedelta(days=1)
+        month = following.replace(day=1)
+        return (month - timedelta(days=1)).replace(day=1)
 
 
-def window_row(table: Table, name: str) -> dict[str, Any] | None:
-    return next((row for row in table.rows if row["window_name"] == name), None)
+def weeks_of(rows: list[dict[str, Any]], period: Period | None) -> list[dict[str, Any]]:
+    """The rows of the weeks (``week_start``, a Monday) the page's 30 days fall in; every
+    row when there is no period."""
+    if period is None:
+        return rows
+    first, last = period.weeks()
+    return [row for row in rows if first <= row["week_start"] <= last]
+
+
+def page_period(gold: Gold) -> Period | None:
+    """The page's period, from cost_rolling_30_days; None while it has no row."""
+    if "cost_rolling_30_days" not in gold.tables:
+        return None
+    row = only_row(gold["cost_rolling_30_days"])
+    if row is None or row.get("period_end_date") is None:
+        return None
+    all_time = only_row(gold["cost_all_time"]) if "cost_all_time" in gold.tables else None
+    data_from = all_time["period_start_date"] if all_time else None
+    inside = data_from if data_from and data_from > row["period_start_date"] else None
+    return Period(row["period_start_date"], row["period_end_date"], inside)
+
+
+def only_row(table: Table) -> dict[str, Any] | None:
+    """The one row of a table of a single period (the rolling 30 days, all time)."""
+    return table.rows[0] if not table.missing and table.rows else None
 
 
 def days_from(start: date, end: date) -> list[date]:

@@ -9,14 +9,16 @@ from typing import Any
 
 from dashboard import charts
 from dashboard import formatting as fmt
-from dashboard.gold import COST_WINDOW, Gold, Table
+from dashboard.gold import Gold, Table
 from dashboard.html import Html, figure, join, notice, table, tag
 from dashboard.panels.markup import (
     INTERVAL_NOTE,
     daily_rows,
+    no_period_notice,
     panel,
     partial_day_note,
     people_word,
+    period_words,
     subheading,
     table_problem,
     tile,
@@ -27,9 +29,9 @@ from dashboard.panels.shaping import (
     WEEKDAYS,
     days_from,
     in_window,
-    last_full_day,
     model_name,
-    window_row,
+    only_row,
+    page_period,
 )
 
 
@@ -41,16 +43,25 @@ def usage_panel(gold: Gold) -> Html:
             "usage", "Usage", "How many people use the app, and when.", None, None, [problem]
         )
     rows = active.rows
-    end = last_full_day(gold, rows[-1]["activity_date"])
+    period = page_period(gold)
+    if period is None:
+        return panel(
+            "usage",
+            "Usage",
+            "How many people use the app, and when.",
+            None,
+            None,
+            [no_period_notice("Usage")],
+        )
+    # the page's 30 days, the cost panel's: ending on the last complete day
+    end = period.end
     complete = [row for row in rows if row["activity_date"] <= end] or rows
-    end = complete[-1]["activity_date"]
-    start = end - timedelta(days=29)
-    shown = in_window(complete, "activity_date", start, end)
+    shown = in_window(complete, "activity_date", period.start, end)
     first_day = rows[0]["activity_date"]
     newest = complete[-1]
-    start = max(start, first_day)
+    start = max(period.start, first_day)
     engagement = gold["engagement"]
-    window_engagement = None if engagement.missing else window_row(engagement, COST_WINDOW)
+    window_engagement = only_row(engagement)
     basis_users = window_engagement["users"] if window_engagement else newest["mau"]
 
     body: list[object] = [
@@ -88,6 +99,7 @@ def usage_panel(gold: Gold) -> Html:
             charts.Series("MAU", [row["mau"] for row in shown], charts.PALETTE[2], partial(30)),
         ],
         fmt.count,
+        x_title="day (UTC)",
         y_title="people",
     )
     caption = (
@@ -112,6 +124,7 @@ def usage_panel(gold: Gold) -> Html:
         ],
         fmt.count,
         category_titles=[fmt.day(row["activity_date"]) for row in shown],
+        x_title="day (UTC)",
         y_title="people per day",
     )
     new_caption = (
@@ -123,13 +136,13 @@ def usage_panel(gold: Gold) -> Html:
             "counts as new on their first day in the data, so the first weeks overstate new people."
         )
     body += [subheading("New and returning people"), figure(new_returning, new_caption)]
-    body += [subheading("When people use the app"), activity_heatmap(gold)]
+    body += [subheading("When people use the app"), activity_heatmap(gold, start, end)]
     body += [subheading("How long replies take"), *latency(gold, start, end)]
     return panel(
         "usage",
         "Usage",
-        f"How many people use the app, and when, over the last 30 days of data "
-        f"({fmt.day(start)} to {fmt.day(end)}, UTC).",
+        "How many people use the app, and when, over the 30 days ending on the last complete "
+        f"day ({period_words(period)}; UTC).",
         f"Based on {people_word(basis_users)}",
         f"Latest full day: {fmt.day(end)}",
         body,
@@ -165,16 +178,27 @@ def engagement_tiles(engagement: Table, row: dict[str, Any] | None) -> list[Html
     ]
 
 
-def activity_heatmap(gold: Gold) -> Html:
-    grid_table = gold["activity_heatmap"]
-    problem = table_problem(grid_table, "Activity by day and hour")
+def activity_heatmap(gold: Gold, start: date, end: date) -> Html:
+    hourly = gold["activity_hourly"]
+    problem = table_problem(hourly, "Activity by day and hour")
     if problem:
         return problem
-    values: list[list[float | None]] = [[None] * 24 for _ in range(7)]
-    days_observed: dict[int, int] = {}
-    for row in grid_table.rows:
-        values[row["day_of_week"] - 1][row["hour_of_day"]] = fmt.number(row["avg_turns"])
-        days_observed[row["day_of_week"]] = row["days_observed"]
+    # each weekday's average over its days in the page's 30 days (from the first day with
+    # data), an hour without a turn counting as none
+    days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+    days_observed = {weekday: 0 for weekday in range(1, 8)}
+    for day in days:
+        days_observed[day.isoweekday()] += 1
+    turns: dict[tuple[int, int], float] = defaultdict(float)
+    for row in in_window(hourly.rows, "activity_date", start, end):
+        turns[(row["day_of_week"], row["hour_of_day"])] += fmt.number(row["turns"]) or 0.0
+    values: list[list[float | None]] = [
+        [
+            turns[(weekday, hour)] / days_observed[weekday] if days_observed[weekday] else None
+            for hour in range(24)
+        ]
+        for weekday in range(1, 8)
+    ]
     chart = charts.heatmap(
         "activity-heatmap",
         "Average turns per hour, by day of the week and hour (UTC)",
@@ -183,12 +207,14 @@ def activity_heatmap(gold: Gold) -> Html:
         values,
         fmt.decimal1,
         legend_title="turns per hour",
+        x_title="hour of the day (UTC)",
+        y_title="day of the week",
     )
     fewest = min(days_observed.values(), default=0)
     return figure(
         chart,
         "Darker means busier: the average number of turns in that hour on that day of the week, "
-        f"in UTC, over all the data (each weekday seen at least {fewest} times). "
+        f"in UTC, over the page's 30 days (each weekday {fewest} times or more). "
         "Hover a cell for its number.",
     )
 
@@ -236,6 +262,7 @@ def latency(gold: Gold, start: date, end: date) -> list[object]:
         [fmt.day_short(d) for d in days],
         series,
         lambda value: f"{value:g} s" if value < 10 else f"{value:,.0f} s",
+        x_title="day (UTC)",
         y_title="seconds (p95)",
     )
     return [

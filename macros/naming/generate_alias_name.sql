@@ -1,7 +1,7 @@
 {#
-    Models are named after their layer (`gold_cost_summary`) so names are unique
+    Models are named after their layer (`gold_cost_monthly`) so names are unique
     across the project, but the layer is already the schema: the relation is
-    `<schema>_gold.cost_summary`, which is what BI users and the dashboard query
+    `<schema>_gold.cost_monthly`, which is what BI users and the dashboard query
     (`<schema>_private.user_cost` for the restricted per-person tables).
     An explicit `alias` config still wins.
 #}

@@ -310,11 +310,12 @@ tables:
         first_turn_at: timestamp
         last_turn_at: timestamp
     user_cost:
-      retention: window_end_date  # rebuilt whole from user_daily_activity on every run
+      retention: period_end_date  # rebuilt whole from user_daily_activity on every run
       columns:
-        window_name: code
-        window_start_date: date
-        window_end_date: date
+        period_type: code
+        period_start_date: date
+        period_end_date: date
+        is_complete_period: boolean
         user_key: pseudonym
         turns: number
         conversations: number
@@ -370,11 +371,11 @@ tables:
         turns: number
         unpriced_turns: number
         cost_usd: number
-    cost_summary:
+    cost_rolling_30_days:
       columns:
-        window_name: code
-        window_start_date: date
-        window_end_date: date
+        period_start_date: date
+        period_end_date: date
+        is_complete_period: boolean
         period_start_at: timestamp
         period_end_at: timestamp
         users: number
@@ -392,17 +393,74 @@ tables:
         p99_cost_per_user_usd: number
         is_suppressed: boolean
         suppression_reason: label
-    cost_distribution:
+    cost_monthly:
       columns:
-        window_name: code
-        window_start_date: date
-        window_end_date: date
+        period_start_date: date
+        period_end_date: date
+        is_complete_period: boolean
+        period_start_at: timestamp
+        period_end_at: timestamp
+        users: number
+        conversations: number
+        turns: number
+        unpriced_turns: number
+        total_cost_usd: number
+        avg_cost_per_user_usd: number
+        avg_cost_ci_low_usd: number
+        avg_cost_ci_high_usd: number
+        avg_cost_ci_method: label
+        max_cost_per_user_usd: number
+        p50_cost_per_user_usd: number
+        p90_cost_per_user_usd: number
+        p99_cost_per_user_usd: number
+        is_suppressed: boolean
+        suppression_reason: label
+    cost_all_time:
+      columns:
+        period_start_date: date
+        period_end_date: date
+        is_complete_period: boolean
+        period_start_at: timestamp
+        period_end_at: timestamp
+        users: number
+        conversations: number
+        turns: number
+        unpriced_turns: number
+        total_cost_usd: number
+        avg_cost_per_user_usd: number
+        avg_cost_ci_low_usd: number
+        avg_cost_ci_high_usd: number
+        avg_cost_ci_method: label
+        max_cost_per_user_usd: number
+        p50_cost_per_user_usd: number
+        p90_cost_per_user_usd: number
+        p99_cost_per_user_usd: number
+        is_suppressed: boolean
+        suppression_reason: label
+    cost_distribution_rolling_30_days:
+      columns:
+        period_start_date: date
+        period_end_date: date
+        is_complete_period: boolean
         bin_index: number
         cost_from_usd: number
         cost_to_usd: number
         users: number
         share_of_users: number
-        window_users: number
+        period_users: number
+        is_suppressed: boolean
+        suppression_reason: label
+    cost_distribution_monthly:
+      columns:
+        period_start_date: date
+        period_end_date: date
+        is_complete_period: boolean
+        bin_index: number
+        cost_from_usd: number
+        cost_to_usd: number
+        users: number
+        share_of_users: number
+        period_users: number
         is_suppressed: boolean
         suppression_reason: label
     cache_savings_daily:
@@ -418,9 +476,11 @@ tables:
         savings_usd: number
     cost_repricing:
       columns:
-        month_start: date
+        turn_date: date
         model_id: code
+        price_id_then: code
         current_price_id: code
+        has_rate_changed: boolean
         turns: number
         unpriced_turns: number
         cost_at_the_time_usd: number
@@ -463,11 +523,27 @@ tables:
         conversations_started: number
         avg_turns: number
         avg_active_users: number
-    engagement:
+    engagement_rolling_30_days:
       columns:
-        window_name: code
-        window_start_date: date
-        window_end_date: date
+        period_start_date: date
+        period_end_date: date
+        is_complete_period: boolean
+        users: number
+        conversations: number
+        turns: number
+        conversations_per_user: number
+        conversations_per_user_ci_low: number
+        conversations_per_user_ci_high: number
+        turns_per_conversation: number
+        turns_per_conversation_ci_low: number
+        turns_per_conversation_ci_high: number
+        median_turns_per_conversation: number
+        ci_method: label
+    engagement_monthly:
+      columns:
+        period_start_date: date
+        period_end_date: date
+        is_complete_period: boolean
         users: number
         conversations: number
         turns: number

@@ -6,19 +6,20 @@ user_days as (
 
 ),
 
-windows as (
+periods as (
 
-    {{ reporting_windows('user_days', 'activity_date') }}
+    {{ reporting_periods('user_days', 'activity_date') }}
 
 ),
 
 per_user as (
 
     select
-        -- window
-        windows.window_name,
-        windows.window_start_date,
-        windows.window_end_date,
+        -- period
+        periods.period_type,
+        periods.period_start_date,
+        periods.period_end_date,
+        periods.is_complete_period,
 
         -- ids
         user_days.user_key,
@@ -43,9 +44,9 @@ per_user as (
         max(user_days.last_turn_at) as last_turn_at
 
     from user_days
-    inner join windows
-        on user_days.activity_date between windows.window_start_date and windows.window_end_date
-    group by 1, 2, 3, 4
+    inner join periods
+        on user_days.activity_date between periods.period_start_date and periods.period_end_date
+    group by 1, 2, 3, 4, 5
 
 )
 

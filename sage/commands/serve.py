@@ -20,7 +20,7 @@ from dashboard.auth import (
 )
 from dashboard.server import ServerConfig, make_server
 from dashboard.site import SAGE_PAGE, TRANSPARENCY_PAGE
-from lakehouse.settings import Settings
+from lakehouse.settings import PROJECT_ROOT, Settings
 from sage.commands import dashboard as dashboard_command
 from sage.commands.common import (
     EXIT_OK,
@@ -30,6 +30,9 @@ from sage.commands.common import (
     say,
     warn,
 )
+
+# dbt's static docs, served at /docs behind the password (`make docs` writes them).
+DOCS_ENV = "SAGE_DBT_DOCS"
 
 
 def register(subparsers) -> None:
@@ -49,6 +52,11 @@ def register(subparsers) -> None:
         "--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)"
     )
     parser.add_argument("--site", help="site folder (env SAGE_SITE, default ./site)")
+    parser.add_argument(
+        "--docs",
+        help="dbt's static docs, served at /docs behind the password (env SAGE_DBT_DOCS, "
+        "default target/static_index.html, which `make docs` writes)",
+    )
     parser.add_argument(
         "--build", action="store_true", help="run `sage dashboard` first, from the warehouse"
     )
@@ -122,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     config = ServerConfig(
         site=site,
         credentials=credentials,
+        docs=Path(args.docs or _env(DOCS_ENV) or PROJECT_ROOT / "target" / "static_index.html"),
         allowed_networks=allowed,
         behind_tls=args.behind_tls,
         quiet=args.quiet,
@@ -140,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
     if credentials is not None:
         limit = f", from {', '.join(map(str, allowed))} only" if allowed else ""
         say(f"  private  http://{shown_host}:{port}/sage  (user {credentials.user}{limit})")
+        docs_state = "" if config.docs and config.docs.is_file() else ", not built: `make docs`"
+        say(f"  dbt docs http://{shown_host}:{port}/docs  (the same password{docs_state})")
     else:
         say("  /sage is not served (--public-only)")
     if not _is_loopback(str(host)):
