@@ -19,7 +19,7 @@ ifeq ($(SAGE_PEPPER),)
 export SAGE_DEMO := 1
 endif
 
-.PHONY: help setup demo test fuzz lint infra aws-cost docs bench clean browser trino trino-for-tests
+.PHONY: help setup demo test fuzz lint infra aws-cost docs bench clean browser trino trino-for-tests screenshots
 
 help:
 	@echo "make demo    generate a sample month, ingest it, build the warehouse, print the cost summary, build the dashboard"
@@ -29,6 +29,7 @@ help:
 	@echo "make infra   parse infra/ and run checkov on it"
 	@echo "make aws-cost  monthly AWS cost at 1,000 daily users, from a sample (reports/aws-cost.md)"
 	@echo "make docs    dbt docs for the analyst (target/index.html; target/static_index.html, which sage serve shows at /docs)"
+	@echo "make screenshots  the README's pictures of the dashboard, from the browser tests (docs/screenshots/)"
 	@echo "make bench   benchmarks (writes reports/bench.md)"
 	@echo "make trino   download Trino 476 into its cache (~/.cache/innerverse/trino-476, SAGE_TRINO_HOME)"
 	@echo "make clean   remove the demo outputs and dbt artefacts (keeps .venv)"
@@ -130,6 +131,10 @@ bench: setup
 docs: setup
 	$(BIN)/dbt $$([ -t 1 ] || echo --no-use-colors) docs generate --static --profiles-dir .
 	@echo "target/static_index.html: dbt docs in one file, served by \`sage serve\` at /docs behind the dashboard's password (or: $(BIN)/dbt docs serve --profiles-dir .)"
+
+# The README's pictures of the two pages, taken again by the browser tests.
+screenshots: setup browser
+	SAGE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q tests/test_dashboard_serve.py
 
 clean:
 	rm -rf sample lake lake.audit-head.json lake.audit-head.json.lock site reports target logs \
