@@ -1,0 +1,1 @@
+"""The lake's shared services: its tables as declared, and Bronze's columnar days."""
