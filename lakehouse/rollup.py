@@ -30,6 +30,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -48,6 +49,10 @@ from lakehouse.tables import LakeTable, columnar_tables
 
 LATE_DAYS_ENV = "SAGE_ROLLUP_LATE_DAYS"
 DEFAULT_LATE_DAYS = 3
+# NDJSON.gz read in one pass (several days of a table): one DuckDB read over many small
+# files is far cheaper than one per day, and ~128 MB compressed stays well inside a
+# laptop's (and the rollup function's 3 GB) memory once decoded.
+BATCH_BYTES = 128 * 2**20
 _DAY_OBJECT = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})/(.+)$")
 
 
@@ -198,105 +203,202 @@ def plan_days(
     return plans, open_days, notes
 
 
-def _json_sql(table: LakeTable, paths: list[str]) -> str:
+def _json_sql(table: LakeTable, paths: list[str], *, with_dt: bool = False) -> str:
     columns = ", ".join(f"{quote(name)}: {quote(kind)}" for name, kind in table.columns)
     partitions = ", ".join(f"{quote(key)}: 'VARCHAR'" for key in table.partitions)
+    selected = ", ".join(table.stored_columns + (["dt"] if with_dt else []))
     return (
-        f"select {', '.join(table.stored_columns)} from read_json({path_list(paths)}, "
+        f"select {selected} from read_json({path_list(paths)}, "
         "format = 'newline_delimited', compression = 'gzip', hive_partitioning = true, "
         f"hive_types = {{{partitions}}}, columns = {{{columns}}})"
     )
 
 
-def _check(connection, written: str, label: str) -> None:
-    """The published file against what went in (the ``staged`` table): the same rows,
-    the same event ids as often."""
-    got, missing, extra = connection.execute(
+@dataclass
+class _Day:
+    """One day's work inside a batch."""
+
+    plan: DayPlan
+    result: DayResult
+    fresh: list[LakeObject]
+    already: list[LakeObject] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    old: str | None = None  # local path of the day's earlier Parquet
+    previous: bytes | None = None  # its bytes, to put back if the new one fails its check
+    rows_before: int = 0
+    published: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.plan.table.parquet_key(self.plan.day)
+
+    def fail(self, exc: BaseException) -> None:
+        self.result.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def batches(plans: list[DayPlan]) -> list[list[DayPlan]]:
+    """Consecutive days of one table read together, up to BATCH_BYTES of NDJSON.gz."""
+    grouped: list[list[DayPlan]] = []
+    size = 0
+    for plan in plans:
+        bytes_in = sum(item.size for item in plan.ndjson)
+        if not grouped or grouped[-1][0].table != plan.table or size + bytes_in > BATCH_BYTES:
+            grouped.append([])
+            size = 0
+        grouped[-1].append(plan)
+        size += bytes_in
+    return grouped
+
+
+def _prepare(lake: Lake, scratch: Scratch, connection, day: _Day) -> None:
+    """A day with a Parquet already: what it holds, and which NDJSON is already in it."""
+    plan = day.plan
+    if plan.parquet is None:
+        return
+    day.old = scratch.local(day.key)
+    day.previous = lake.read_bytes(day.key)
+    day.sources = rolled_from(connection, day.old)
+    listed = set(day.sources)
+    day.already = [item for item in plan.ndjson if plan.relative(item.key) in listed]
+    day.fresh = [item for item in plan.ndjson if plan.relative(item.key) not in listed]
+    if day.already:
+        paths = [scratch.local(item.key) for item in day.already]
+        outside = connection.execute(
+            f"select count(*) from (select event_id from ({_json_sql(plan.table, paths)}) "
+            f"except select event_id from read_parquet({quote(day.old)}))"
+        ).fetchone()[0]
+        if outside:
+            raise RollupError(
+                f"{len(day.already)} NDJSON object(s) the Parquet names as rolled in hold "
+                f"{outside:,} event id(s) it does not: left for a person to look at"
+            )
+    day.rows_before = connection.execute(
+        f"select count(*) from read_parquet({quote(day.old)})"
+    ).fetchone()[0]
+
+
+def _stage(scratch: Scratch, connection, table: LakeTable, days: list[_Day]) -> None:
+    """Every row going into the batch's Parquet days, with its day: one read of the NDJSON."""
+    files = [scratch.local(item.key) for day in days for item in day.fresh]
+    parts = [_json_sql(table, files, with_dt=True)] if files else []
+    for day in days:
+        if day.old is not None:
+            parts.append(
+                f"select *, {quote(day.plan.day)} as dt from ({read_parquet_sql(table, day.old)})"
+            )
+    connection.execute("create or replace temp table staged as " + " union all ".join(parts))
+
+
+def _verify(lake: Lake, scratch: Scratch, connection, days: list[_Day]) -> dict[str, str]:
+    """Every published day read back from the lake against what went in: the same event
+    ids, each as often (so the same rows). The days that differ, with what is wrong."""
+    paths = [scratch.local(day.key, fresh=True) for day in days]
+    listed = ", ".join(quote(day.plan.day) for day in days)
+    rows = connection.execute(
         f"""
         with
-            written as (select event_id from read_parquet({quote(written)})),
-            read as (select event_id from staged)
-        select
-            (select count(*) from written),
-            (select count(*) from (select * from read except all select * from written)),
-            (select count(*) from (select * from written except all select * from read))
+            written as (
+                select
+                    regexp_extract(filename, 'dt=([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})/parquet/', 1)
+                        as dt,
+                    event_id
+                from read_parquet({path_list(paths)}, filename = true, hive_partitioning = false)
+            ),
+            read as (select dt, event_id from staged where dt in ({listed})),
+            missing as (select * from read except all select * from written),
+            extra as (select * from written except all select * from read)
+        select dt, sum(is_missing::int), sum((not is_missing)::int)
+        from (
+            select dt, true as is_missing from missing
+            union all
+            select dt, false from extra
+        ) as differences
+        group by dt
         """
-    ).fetchone()
-    expected = connection.execute("select count(*) from staged").fetchone()[0]
-    if got != expected or missing or extra:
-        raise RollupError(
-            f"the Parquet read back from {label} holds {got:,} rows for {expected:,} read "
-            f"({missing:,} event ids missing, {extra:,} not read)"
-        )
+    ).fetchall()
+    return {
+        day: f"the Parquet read back from {lake.uri(f'dt={day}')} lacks {missing:,} event id(s) "
+        f"read and holds {extra:,} not read"
+        for day, missing, extra in rows
+    }
 
 
-def roll_day(lake: Lake, scratch: Scratch, connection, plan: DayPlan) -> DayResult:
-    """Roll up one day (see the module's steps); a failure leaves the NDJSON in place."""
+def roll_batch(
+    lake: Lake, scratch: Scratch, connection, plans: list[DayPlan], delete
+) -> list[DayResult]:
+    """Roll up a batch of one table's days (see the module's steps): read together,
+    written and checked day by day. ``delete(keys)`` removes a day's NDJSON once its
+    Parquet is checked. A failure leaves that day's NDJSON in place."""
     started = time.monotonic()
-    table, key = plan.table, plan.table.parquet_key(plan.day)
-    result = DayResult(table.name, plan.day, late=plan.parquet is not None)
-    previous: bytes | None = None
-    published = False
+    table = plans[0].table
+    days = []
+    for plan in plans:
+        day = _Day(plan, DayResult(table.name, plan.day, late=plan.parquet is not None), [])
+        day.fresh = list(plan.ndjson)
+        try:
+            _prepare(lake, scratch, connection, day)
+        except Exception as exc:  # DuckDB's or the store's: this day only
+            day.fail(exc)
+        days.append(day)
+    live = [day for day in days if not day.result.error and day.fresh]
     try:
-        already: list[LakeObject] = []
-        fresh = list(plan.ndjson)
-        parts: list[str] = []
-        sources: list[str] = []
-        if plan.parquet is not None:
-            old = scratch.local(key)
-            previous = lake.read_bytes(key)
-            sources = rolled_from(connection, old)
-            listed = set(sources)
-            already = [item for item in plan.ndjson if plan.relative(item.key) in listed]
-            fresh = [item for item in plan.ndjson if plan.relative(item.key) not in listed]
-            if already:
-                paths = [scratch.local(item.key) for item in already]
-                outside = connection.execute(
-                    f"select count(*) from (select event_id from ({_json_sql(table, paths)}) "
-                    f"except select event_id from read_parquet({quote(old)}))"
-                ).fetchone()[0]
-                if outside:
-                    raise RollupError(
-                        f"{len(already)} NDJSON object(s) the Parquet names as rolled in hold "
-                        f"{outside:,} event id(s) it does not: left for a person to look at"
-                    )
-            parts.append(read_parquet_sql(table, old))
-        if fresh:
-            parts.append(_json_sql(table, [scratch.local(item.key) for item in fresh]))
-            rows_before = (
-                connection.execute(f"select count(*) from ({parts[0]})").fetchone()[0]
-                if plan.parquet is not None
-                else 0
-            )
-            connection.execute(
-                "create or replace temp table staged as " + " union all ".join(parts)
-            )
-            output = scratch.output(f"{table.name}-{plan.day}.parquet")
-            sources = sources + [plan.relative(item.key) for item in fresh]
-            write_parquet(connection, "select * from staged", table, output, sources)
-            result.parquet_bytes = publish(lake, key, output)
-            published = True
-            _check(connection, scratch.local(key, fresh=True), lake.uri(key))
-            result.rows = connection.execute("select count(*) from staged").fetchone()[0]
-            result.rows_added = result.rows - rows_before
-        done = fresh + already
-        lake.delete([item.key for item in done])
-        result.files, result.already_in = len(fresh), len(already)
-        result.ndjson_bytes = sum(item.size for item in fresh)
-    except Exception as exc:  # DuckDB's, the store's or the check's: this day only
-        result.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if published:
-            _restore(lake, key, previous, result)
-    finally:
+        if live:
+            _stage(scratch, connection, table, live)
+    except Exception as exc:
+        if len(plans) > 1:  # one unreadable object: find its day, roll up the others
+            connection.execute("drop table if exists staged")
+            return [
+                result
+                for plan in plans
+                for result in roll_batch(lake, scratch, connection, [plan], delete)
+            ]
+        for day in live:
+            day.fail(exc)
+        live = []
+    for day in live:
+        try:
+            output = scratch.output(f"{table.name}-{day.plan.day}.parquet")
+            select = f"select * exclude (dt) from staged where dt = {quote(day.plan.day)}"
+            sources = day.sources + [day.plan.relative(item.key) for item in day.fresh]
+            write_parquet(connection, select, table, output, sources)
+            day.result.parquet_bytes = publish(lake, day.key, output)
+            day.published = True
+        except Exception as exc:
+            day.fail(exc)
+    checked = [day for day in live if day.published]
+    try:
+        wrong = _verify(lake, scratch, connection, checked) if checked else {}
+    except Exception as exc:
+        wrong = {day.plan.day: str(exc).splitlines()[0] for day in checked}
+    counts = dict(
+        connection.execute("select dt, count(*) from staged group by dt").fetchall() if live else []
+    )
+    for day in days:
+        if day.plan.day in wrong:
+            day.result.error = wrong[day.plan.day]
+        if day.result.error:
+            if day.published:
+                _restore(lake, day.key, day.previous, day.result)
+            continue
+        if day.fresh:
+            day.result.rows = counts.get(day.plan.day, 0)
+            day.result.rows_added = day.result.rows - day.rows_before
+        day.result.files, day.result.already_in = len(day.fresh), len(day.already)
+        day.result.ndjson_bytes = sum(item.size for item in day.fresh)
+        delete(day.result, [item.key for item in day.fresh + day.already])
+    for plan in plans:
         for item in plan.ndjson:
             scratch.forget(item.key)
-        scratch.forget(key)
-        connection.execute("drop table if exists staged")
-    result.seconds = time.monotonic() - started
-    return result
+        scratch.forget(plan.table.parquet_key(plan.day))
+    connection.execute("drop table if exists staged")
+    share = (time.monotonic() - started) / len(days)
+    for day in days:
+        day.result.seconds = share
+    return [day.result for day in days]
 
 
 def _restore(lake: Lake, key: str, previous: bytes | None, result: DayResult) -> None:
+    """Put the day's earlier Parquet back (or remove the new one): its NDJSON stays."""
     try:
         if previous is None:
             lake.delete([key])
@@ -341,13 +443,30 @@ def rollup(
             )
         return result
     connection = connect()
+    # Deleting thousands of small objects is slow I/O (a local rename-based lake, or one
+    # S3 request per 1,000 keys): it runs beside the next batch's DuckDB work.
+    deleter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollup-delete")
+
+    def delete(day: DayResult, keys: list[str]) -> None:
+        def run() -> None:
+            try:
+                lake.delete(keys)
+            except Exception as exc:
+                day.error = (
+                    f"its Parquet is checked but its NDJSON.gz could not all be deleted ({exc}); "
+                    "the next rollup deletes what is left"
+                )
+
+        deleter.submit(run)
+
     try:
         with Scratch(lake) as scratch:
-            for plan in plans:
-                day = roll_day(lake, scratch, connection, plan)
-                result.days.append(day)
-                if on_day:
-                    on_day(day, len(result.days), len(plans))
+            for batch in batches(plans):
+                for day in roll_batch(lake, scratch, connection, batch, delete):
+                    result.days.append(day)
+                    if on_day:
+                        on_day(day, len(result.days), len(plans))
     finally:
+        deleter.shutdown(wait=True)
         connection.close()
     return result
