@@ -25,7 +25,7 @@ help:
 	@echo "make demo    generate a sample month, ingest it, build the warehouse, print the cost summary, build the dashboard"
 	@echo "make test    every check CI runs"
 	@echo "make fuzz    damaged input into every source and Lambda handler: CASES=N each (default 2000)"
-	@echo "make lint    ruff and sqlfluff"
+	@echo "make lint    ruff, the import layering (import-linter), mypy and sqlfluff"
 	@echo "make infra   parse infra/ and run checkov on it"
 	@echo "make aws-cost  monthly AWS cost at 1,000 daily users, from a sample (reports/aws-cost.md)"
 	@echo "make docs    dbt docs for the analyst (target/index.html)"
@@ -97,6 +97,8 @@ trino-for-tests:
 test: setup browser $(CHECKOV_STAMP) trino-for-tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 # The fuzz test `make test` runs a few hundred cases of, at length: CASES damaged inputs
@@ -109,13 +111,16 @@ fuzz: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m sage.checks.sql_lint
 
 infra: setup $(CHECKOV_STAMP)
+	$(BIN)/python -m sage.checks.bi_datasets
 	$(BIN)/python -m sage.checks.terraform
 
 aws-cost: setup
-	$(BIN)/python -m sage.aws_cost
+	$(BIN)/python -m benchmarks.aws_cost
 
 bench: setup
 	$(BIN)/python -m benchmarks

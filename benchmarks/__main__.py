@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import build, ingest
-from benchmarks.report import show, write
+from benchmarks.report import Section, show, write
 
-SUITES = {"ingest": ingest.run, "build": build.run}
+SUITES: dict[str, Callable[..., Section]] = {"ingest": ingest.run, "build": build.run}
 
 
 def main() -> None:

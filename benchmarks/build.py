@@ -32,8 +32,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from benchmarks.report import Section
-from sage.config import PROJECT_ROOT
-from sage.dbt import ensure_profiles
+from lakehouse.dbt import ensure_profiles
+from lakehouse.demo import PEPPER_ENV, enable_demo
+from lakehouse.settings import PROJECT_ROOT
 
 HERE = Path(__file__).parent
 START = date(2026, 6, 1)
@@ -124,8 +125,9 @@ def run_size(turns: int, work: Path) -> list[list[object]]:
     users = max(1_000, turns // 100)
     print(f"  synthesising {turns:,} turns of {users:,} users over {DAYS} days...", flush=True)
     synthesise(lake, first=0, count=turns, start=START, days=DAYS, users=users, name="base")
-    env = {**os.environ, "SAGE_LAKE": str(lake), "SAGE_WAREHOUSE": str(warehouse), "SAGE_DEMO": "1"}
-    env.pop("SAGE_PEPPER", None)
+    env = {**os.environ, "SAGE_LAKE": str(lake), "SAGE_WAREHOUSE": str(warehouse)}
+    env.pop(PEPPER_ENV, None)
+    enable_demo(env)
 
     # The production build: models and data tests (unit tests test the code, in CI).
     def dbt(*command: str) -> list[str]:

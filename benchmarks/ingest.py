@@ -24,9 +24,9 @@ from pathlib import Path
 
 from benchmarks.report import Section
 from ingest.enrich import UserAgentClassifier
-from ingest.lake import LocalLake
 from ingest.pipeline import ingest_paths
 from ingest.sources import SOURCES, Source, cloudfront
+from lakehouse.lake import LocalLake
 from sample_data.generate import generate
 
 TARGETS = {"cloudfront": 50_000, "lambda_emf": 100_000}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sage.console import table
+from lakehouse.console import table
 
 
 @dataclass

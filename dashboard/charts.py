@@ -5,81 +5,34 @@ units; the stylesheet scales the chart to the page's width. Colours are set
 with presentation attributes (not ``style=``), so a Content-Security-Policy
 without ``'unsafe-inline'`` renders them. Every mark carries a ``<title>``:
 hovering it shows the exact number.
+
+The pieces they are drawn with are in dashboard/svg.py.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from html import escape
 
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999"]
-INK = "#1f2933"
-MUTED = "#6b7785"
-GRID = "#e3e7eb"
-HIDDEN = "#b8c0c8"
-
-WIDTH = 720
-FONT = 12
-
-Formatter = Callable[[float], str]
-
-
-def _attrs(**attributes: object) -> str:
-    parts = []
-    for key, value in attributes.items():
-        if value is None:
-            continue
-        name = key.rstrip("_").replace("_", "-")
-        if isinstance(value, float):
-            value = f"{value:.2f}".rstrip("0").rstrip(".")
-        parts.append(f'{name}="{escape(str(value), quote=True)}"')
-    return " ".join(parts)
-
-
-def _text(x: float, y: float, content: str, **attributes: object) -> str:
-    attributes.setdefault("font_size", FONT)
-    attributes.setdefault("fill", INK)
-    return f"<text {_attrs(x=x, y=y, **attributes)}>{escape(content)}</text>"
-
-
-def _el(name: str, *children: str, **attributes: object) -> str:
-    """One SVG element: ``_el("rect", x=1, fill="#fff")``; ``class_`` is ``class``."""
-    opening = f"{name} {_attrs(**attributes)}".rstrip()
-    return f"<{opening}>{''.join(children)}</{name}>" if children else f"<{opening}/>"
-
-
-def _title(content: str) -> str:
-    return f"<title>{escape(content)}</title>"
-
-
-def _svg(kind: str, height: float, label: str, body: list[str], width: float = WIDTH) -> str:
-    return (
-        f'<svg class="chart" data-chart="{escape(kind)}" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'role="img" aria-label="{escape(label, quote=True)}" '
-        f"font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif\">"
-        f"{_title(label)}{''.join(body)}</svg>"
-    )
-
-
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering [low, high]: 0, 0.5, 1, 1.5 or 0, 20, 40."""
-    if high <= low:
-        high = low + 1
-    raw = (high - low) / max(count - 1, 1)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(
-        multiple * magnitude for multiple in (1, 2, 2.5, 5, 10) if multiple * magnitude >= raw
-    )
-    start = math.floor(low / step) * step
-    ticks = []
-    value = start
-    while value < high + step * 0.999:
-        ticks.append(round(value, 10))
-        value += step
-    return ticks
+from dashboard.svg import (
+    GRID,
+    HIDDEN,
+    INK,
+    MUTED,
+    PALETTE,
+    WIDTH,
+    Formatter,
+    attrs,
+    element,
+    hover_title,
+    legend_rows,
+    nice_ticks,
+    polyline,
+    svg_root,
+    text_at,
+    x_labels,
+    y_axis,
+)
 
 
 @dataclass
@@ -89,61 +42,6 @@ class Series:
     colour: str
     # Points before this index are drawn dashed: a rolling window not yet full.
     partial_until: int = 0
-
-
-def _y_axis(
-    ticks: list[float], scale: Callable[[float], float], left: float, right: float, fmt: Formatter
-) -> list[str]:
-    parts = []
-    for tick in ticks:
-        y = scale(tick)
-        parts.append(f"<line {_attrs(x1=left, x2=right, y1=y, y2=y, stroke=GRID)}/>")
-        parts.append(_text(left - 6, y + 4, fmt(tick), text_anchor="end", fill=MUTED))
-    return parts
-
-
-def _x_labels(
-    labels: Sequence[str], centre: Callable[[int], float], y: float, max_labels: int = 12
-) -> list[str]:
-    every = max(1, math.ceil(len(labels) / max_labels))
-    return [
-        _text(centre(index), y, label, text_anchor="middle", fill=MUTED)
-        for index, label in enumerate(labels)
-        if index % every == 0 or (index == len(labels) - 1 and len(labels) <= max_labels)
-    ]
-
-
-def _legend(
-    items: Sequence[tuple[str, str, bool]], left: float, right: float, y: float
-) -> tuple[list[str], float]:
-    """(name, colour, is_line) swatches, a square or a line (dashed in the muted colour),
-    in rows that wrap at ``right``; returns the parts and the height they take."""
-    parts: list[str] = []
-    x, row_y = left, y
-    for name, colour, line in items:
-        dashed = line and colour == MUTED
-        width = (24 if line else 18) + 7.0 * len(name) + 18
-        if x + width > right and x > left:
-            x, row_y = left, row_y + 20
-        if line:
-            parts.append(
-                _el(
-                    "line",
-                    x1=x,
-                    x2=x + 18,
-                    y1=row_y - 4,
-                    y2=row_y - 4,
-                    stroke=colour,
-                    stroke_width=2.5,
-                    stroke_dasharray="4 3" if dashed else None,
-                )
-            )
-            parts.append(_text(x + 24, row_y, name))
-        else:
-            parts.append(f"<rect {_attrs(x=x, y=row_y - 10, width=12, height=12, fill=colour)}/>")
-            parts.append(_text(x + 18, row_y, name))
-        x += width
-    return parts, row_y - y + 20
 
 
 def stacked_bars(
@@ -160,7 +58,7 @@ def stacked_bars(
     """Vertical bars, one per category, each stacked from the series' values."""
     left, right, bottom = 64, WIDTH - 24, 36
     legend_parts, legend_height = (
-        _legend([(s.name, s.colour, False) for s in stacks], left, right, 16)
+        legend_rows([(s.name, s.colour, False) for s in stacks], left, right, 16)
         if legend and len(stacks) > 1
         else ([], 0.0)
     )
@@ -177,9 +75,9 @@ def stacked_bars(
 
     slot = (right - left) / max(len(categories), 1)
     bar_width = max(slot * 0.72, 1)
-    body = _y_axis(ticks, scale, left, right, fmt) + legend_parts
+    body = y_axis(ticks, scale, left, right, fmt) + legend_parts
     if y_title:
-        body.append(_text(left - 56, top - 14, y_title, fill=MUTED))
+        body.append(text_at(left - 56, top - 14, y_title, fill=MUTED))
     for index, category in enumerate(categories):
         x = left + slot * index + (slot - bar_width) / 2
         base = 0.0
@@ -190,9 +88,9 @@ def stacked_bars(
                 continue
             y_top, y_bottom = scale(base + value), scale(base)
             body.append(
-                _el(
+                element(
                     "rect",
-                    _title(
+                    hover_title(
                         f"{heading}: {series.name} {fmt(value)}"
                         if len(stacks) > 1
                         else f"{heading}: {fmt(value)}"
@@ -206,9 +104,9 @@ def stacked_bars(
                 )
             )
             base += value
-    body.append(f"<line {_attrs(x1=left, x2=right, y1=scale(0), y2=scale(0), stroke=MUTED)}/>")
-    body += _x_labels(categories, lambda i: left + slot * (i + 0.5), height - bottom + 16)
-    return _svg(kind, height, label, body)
+    body.append(f"<line {attrs(x1=left, x2=right, y1=scale(0), y2=scale(0), stroke=MUTED)}/>")
+    body += x_labels(categories, lambda i: left + slot * (i + 0.5), height - bottom + 16)
+    return svg_root(kind, height, label, body)
 
 
 def line_chart(
@@ -224,7 +122,7 @@ def line_chart(
     legend_items = [(s.name, s.colour, True) for s in series]
     if any(s.partial_until for s in series):
         legend_items.append(("dashed: window not yet full", MUTED, True))
-    legend_parts, legend_height = _legend(legend_items, left, right, 16)
+    legend_parts, legend_height = legend_rows(legend_items, left, right, 16)
     top = legend_height + (30 if y_title else 14)
     height = top + 230 + bottom
     values = [v for s in series for v in s.values if v is not None]
@@ -239,9 +137,9 @@ def line_chart(
     def x_of(index: int) -> float:
         return left + step * index if len(categories) > 1 else (left + right) / 2
 
-    body = _y_axis(ticks, scale, left, right, fmt) + legend_parts
+    body = y_axis(ticks, scale, left, right, fmt) + legend_parts
     if y_title:
-        body.append(_text(left - 56, top - 14, y_title, fill=MUTED))
+        body.append(text_at(left - 56, top - 14, y_title, fill=MUTED))
     for line in series:
         # a missing value breaks the line: no segment is drawn across a gap
         runs: list[list[tuple[int, float, float]]] = [[]]
@@ -254,16 +152,16 @@ def line_chart(
             dashed = [(x, y) for index, x, y in run if index <= line.partial_until - 1]
             solid = [(x, y) for index, x, y in run if index >= line.partial_until - 1]
             if line.partial_until and len(dashed) > 1:
-                body.append(_polyline(dashed, line.colour, dashed=True))
+                body.append(polyline(dashed, line.colour, dashed=True))
             if len(solid) > 1:
-                body.append(_polyline(solid, line.colour))
+                body.append(polyline(solid, line.colour))
         for index, value in enumerate(line.values):
             if value is None:
                 continue
             body.append(
-                _el(
+                element(
                     "circle",
-                    _title(f"{categories[index]}: {line.name} {fmt(value)}"),
+                    hover_title(f"{categories[index]}: {line.name} {fmt(value)}"),
                     class_="point",
                     cx=x_of(index),
                     cy=scale(value),
@@ -271,24 +169,9 @@ def line_chart(
                     fill=line.colour,
                 )
             )
-    body.append(f"<line {_attrs(x1=left, x2=right, y1=scale(0), y2=scale(0), stroke=MUTED)}/>")
-    body += _x_labels(categories, x_of, height - bottom + 16)
-    return _svg(kind, height, label, body)
-
-
-def _polyline(points: list[tuple[float, float]], colour: str, dashed: bool = False) -> str:
-    if not points:
-        return ""
-    coordinates = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-    return _el(
-        "polyline",
-        class_="line",
-        points=coordinates,
-        fill="none",
-        stroke=colour,
-        stroke_width=2,
-        stroke_dasharray="4 3" if dashed else None,
-    )
+    body.append(f"<line {attrs(x1=left, x2=right, y1=scale(0), y2=scale(0), stroke=MUTED)}/>")
+    body += x_labels(categories, x_of, height - bottom + 16)
+    return svg_root(kind, height, label, body)
 
 
 @dataclass
@@ -330,23 +213,23 @@ def estimates_over_time(
         )
 
     slot = (right - left) / max(len(estimates), 1)
-    body = _y_axis(ticks, scale, left, right, fmt)
+    body = y_axis(ticks, scale, left, right, fmt)
     if y_title:
-        body.append(_text(left, 14, y_title, fill=MUTED))
+        body.append(text_at(left, 14, y_title, fill=MUTED))
     if reference is not None:
         y = scale(reference)
         body.append(
-            f"<line {_attrs(x1=left, x2=right, y1=y, y2=y, stroke=MUTED, stroke_dasharray='5 4')}/>"
+            f"<line {attrs(x1=left, x2=right, y1=y, y2=y, stroke=MUTED, stroke_dasharray='5 4')}/>"
         )
         if reference_label:
-            body.append(_text(right - 4, y - 5, reference_label, text_anchor="end", fill=MUTED))
+            body.append(text_at(right - 4, y - 5, reference_label, text_anchor="end", fill=MUTED))
     for index, estimate in enumerate(estimates):
         x = left + slot * (index + 0.5)
         if estimate.value is None:
             reason = estimate.hidden_reason or "no data"
             body.append(
-                f'<g class="hidden-estimate">{_title(f"{estimate.label}: hidden ({reason})")}'
-                + _el(
+                f'<g class="hidden-estimate">{hover_title(f"{estimate.label}: hidden ({reason})")}'
+                + element(
                     "rect",
                     x=x - slot * 0.3,
                     y=top,
@@ -354,7 +237,9 @@ def estimates_over_time(
                     height=height - top - bottom,
                     fill="#f3f4f6",
                 )
-                + _text(x, (top + height - bottom) / 2, "hidden", text_anchor="middle", fill=MUTED)
+                + text_at(
+                    x, (top + height - bottom) / 2, "hidden", text_anchor="middle", fill=MUTED
+                )
                 + "</g>"
             )
             continue
@@ -364,17 +249,17 @@ def estimates_over_time(
             y_low, y_high = scale(estimate.low), scale(estimate.high)
             cap = min(slot * 0.18, 8)
             body.append(
-                f'<g class="error-bar" {_attrs(stroke=INK, stroke_width=1.4)}>'
-                f"<line {_attrs(x1=x, x2=x, y1=y_low, y2=y_high)}/>"
-                f"<line {_attrs(x1=x - cap, x2=x + cap, y1=y_low, y2=y_low)}/>"
-                f"<line {_attrs(x1=x - cap, x2=x + cap, y1=y_high, y2=y_high)}/></g>"
+                f'<g class="error-bar" {attrs(stroke=INK, stroke_width=1.4)}>'
+                f"<line {attrs(x1=x, x2=x, y1=y_low, y2=y_high)}/>"
+                f"<line {attrs(x1=x - cap, x2=x + cap, y1=y_low, y2=y_low)}/>"
+                f"<line {attrs(x1=x - cap, x2=x + cap, y1=y_high, y2=y_high)}/></g>"
             )
         if estimate.detail:
             tooltip += f"; {estimate.detail}"
         body.append(
-            _el(
+            element(
                 "circle",
-                _title(tooltip),
+                hover_title(tooltip),
                 class_="point",
                 cx=x,
                 cy=scale(estimate.value),
@@ -382,10 +267,10 @@ def estimates_over_time(
                 fill=PALETTE[0],
             )
         )
-    body += _x_labels(
+    body += x_labels(
         [e.label for e in estimates], lambda i: left + slot * (i + 0.5), height - bottom + 16
     )
-    return _svg(kind, height, label, body)
+    return svg_root(kind, height, label, body)
 
 
 def estimate_bars(
@@ -415,18 +300,18 @@ def estimate_bars(
     axis_y = 12 + row_height * len(estimates)
     for tick in ticks:
         x = scale(tick)
-        body.append(f"<line {_attrs(x1=x, x2=x, y1=8, y2=axis_y, stroke=GRID)}/>")
-        body.append(_text(x, axis_y + 16, fmt(tick), text_anchor="middle", fill=MUTED))
+        body.append(f"<line {attrs(x1=x, x2=x, y1=8, y2=axis_y, stroke=GRID)}/>")
+        body.append(text_at(x, axis_y + 16, fmt(tick), text_anchor="middle", fill=MUTED))
     for index, estimate in enumerate(estimates):
         y = 12 + row_height * index
         middle = y + row_height / 2
         name = estimate.label if len(estimate.label) <= 22 else estimate.label[:21] + "…"
-        body.append(_text(label_width, middle + 4, name, text_anchor="end"))
+        body.append(text_at(label_width, middle + 4, name, text_anchor="end"))
         if estimate.value is None:
             reason = estimate.hidden_reason or "no data"
             body.append(
-                f'<g class="hidden-cell">{_title(f"{estimate.label}: hidden ({reason})")}'
-                + _el(
+                f'<g class="hidden-cell">{hover_title(f"{estimate.label}: hidden ({reason})")}'
+                + element(
                     "rect",
                     x=left,
                     y=y + 5,
@@ -436,7 +321,7 @@ def estimate_bars(
                     stroke=HIDDEN,
                     stroke_dasharray="3 3",
                 )
-                + _text(left + 8, middle + 4, f"hidden: {reason}", fill=MUTED)
+                + text_at(left + 8, middle + 4, f"hidden: {reason}", fill=MUTED)
                 + "</g>"
             )
             continue
@@ -453,18 +338,18 @@ def estimate_bars(
             tooltip += f" (95% interval {fmt(estimate.low)} to {fmt(estimate.high)})"
         if estimate.detail:
             tooltip += f"; {estimate.detail}"
-        body.append(_el("rect", _title(tooltip), **bar_attributes))
+        body.append(element("rect", hover_title(tooltip), **bar_attributes))
         if estimate.low is not None and estimate.high is not None:
             x_low, x_high = scale(estimate.low), scale(estimate.high)
             body.append(
-                f'<g class="error-bar" {_attrs(stroke=INK, stroke_width=1.4)}>'
-                f"<line {_attrs(x1=x_low, x2=x_high, y1=middle, y2=middle)}/>"
-                f"<line {_attrs(x1=x_low, x2=x_low, y1=middle - 5, y2=middle + 5)}/>"
-                f"<line {_attrs(x1=x_high, x2=x_high, y1=middle - 5, y2=middle + 5)}/></g>"
+                f'<g class="error-bar" {attrs(stroke=INK, stroke_width=1.4)}>'
+                f"<line {attrs(x1=x_low, x2=x_high, y1=middle, y2=middle)}/>"
+                f"<line {attrs(x1=x_low, x2=x_low, y1=middle - 5, y2=middle + 5)}/>"
+                f"<line {attrs(x1=x_high, x2=x_high, y1=middle - 5, y2=middle + 5)}/></g>"
             )
         text = value_text(estimate) if value_text else fmt(estimate.value)
-        body.append(_text(right + 10, middle + 4, text))
-    return _svg(kind, height, label, body)
+        body.append(text_at(right + 10, middle + 4, text))
+    return svg_root(kind, height, label, body)
 
 
 def heatmap(
@@ -496,7 +381,7 @@ def heatmap(
     for column_index, column in enumerate(columns):
         if column_index % 3 == 0:
             body.append(
-                _text(
+                text_at(
                     left + cell_width * (column_index + 0.5),
                     top - 8,
                     column,
@@ -506,15 +391,15 @@ def heatmap(
             )
     for row_index, row in enumerate(rows):
         y = top + cell_height * row_index
-        body.append(_text(left - 6, y + cell_height / 2 + 4, row, text_anchor="end"))
+        body.append(text_at(left - 6, y + cell_height / 2 + 4, row, text_anchor="end"))
         for column_index, column in enumerate(columns):
             value = values[row_index][column_index]
             fill = "#f3f4f6" if value is None else shade(value)
             text = "no data" if value is None else fmt(value)
             body.append(
-                _el(
+                element(
                     "rect",
-                    _title(f"{row} {column}: {text}"),
+                    hover_title(f"{row} {column}: {text}"),
                     class_="cell",
                     x=left + cell_width * column_index,
                     y=y,
@@ -528,7 +413,7 @@ def heatmap(
     steps = 10
     for step in range(steps):
         body.append(
-            _el(
+            element(
                 "rect",
                 x=left + 150 + step * 22,
                 y=legend_y,
@@ -537,7 +422,7 @@ def heatmap(
                 fill=shade(peak * (step + 0.5) / steps),
             )
         )
-    body.append(_text(left, legend_y + 10, legend_title, fill=MUTED))
-    body.append(_text(left + 146, legend_y + 10, fmt(0), text_anchor="end", fill=MUTED))
-    body.append(_text(left + 150 + steps * 22 + 4, legend_y + 10, fmt(peak), fill=MUTED))
-    return _svg(kind, height, label, body)
+    body.append(text_at(left, legend_y + 10, legend_title, fill=MUTED))
+    body.append(text_at(left + 146, legend_y + 10, fmt(0), text_anchor="end", fill=MUTED))
+    body.append(text_at(left + 150 + steps * 22 + 4, legend_y + 10, fmt(peak), fill=MUTED))
+    return svg_root(kind, height, label, body)

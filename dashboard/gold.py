@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sage.config import Settings
-from sage.warehouse import Warehouse, WarehouseError, open_warehouse
+from lakehouse.settings import Settings
+from lakehouse.warehouse import Warehouse, WarehouseError, open_warehouse
 
 COST_WINDOW = "last 30 days"
 
@@ -31,7 +31,7 @@ QUERIES: dict[str, tuple[str, str]] = {
         "from {relation} order by window_start_date, window_name",
     ),
     # Gold holds no row per person: the bins are counted in the restricted layer and
-    # published with every bin of at least 50 people (or hidden).
+    # published with every bin of at least the minimum cohort (or hidden).
     "cost_distribution": (
         "gold_cost_distribution",
         "select bin_index, cost_from_usd, cost_to_usd, users, share_of_users, window_users, "

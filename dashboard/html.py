@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from lakehouse.project import min_cohort_size
+
 
 class Html(str):
     """Text that is already HTML and goes into a page as is."""
@@ -60,7 +62,7 @@ def table(
 
 def hidden_cell(reason: str | None) -> Html:
     """What a suppressed cell shows instead of a number: never a zero."""
-    why = reason or "fewer than 50 people"
+    why = reason or f"fewer than {min_cohort_size()} people"
     return Html(f'<span class="hidden-value" title="{escape(why, quote=True)}">hidden</span>')
 
 

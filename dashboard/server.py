@@ -141,10 +141,12 @@ class DashboardHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        self.rfile = _HeaderBudget(self.rfile, MAX_HEADER_BYTES)
+        self.budget = _HeaderBudget(self.rfile, MAX_HEADER_BYTES)
+        # Read as the file it wraps: readline() is all the request parsing calls.
+        self.rfile = self.budget  # type: ignore[assignment]
 
     def parse_request(self) -> bool:
-        self.rfile.start_headers()
+        self.budget.start_headers()
         return super().parse_request()
 
     # -- responses ------------------------------------------------------------
@@ -311,7 +313,8 @@ class DashboardServer(ThreadingHTTPServer):
         finally:
             self._connections.release()
 
-    def shutdown_request(self, request: socket.socket) -> None:
+    # A TCP server: its requests are sockets (the base class allows a UDP datagram too).
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
         try:
             request.shutdown(socket.SHUT_WR)
             deadline = time.monotonic() + LINGER_SECONDS

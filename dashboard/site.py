@@ -22,7 +22,7 @@ from pathlib import Path
 from dashboard import gold as gold_tables
 from dashboard import sage_page, transparency_page
 from dashboard.layout import CSS, ICON, ICON_SVG, STYLESHEET
-from sage.config import Settings
+from lakehouse.settings import Settings
 
 SAGE_PAGE = Path("sage/index.html")
 TRANSPARENCY_PAGE = Path("safety/transparency/index.html")

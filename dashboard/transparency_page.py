@@ -2,8 +2,9 @@
 
 It reads only the two Gold tables built for publication
 (gold_transparency_quarterly, gold_transparency_crisis_levels), whose every
-published cell describes at least 50 people, and says in plain words what the
-app's analytics collect and what they never do.
+published cell describes at least the minimum cohort (vars.min_cohort_size in
+dbt_project.yml), and says in plain words what the app's analytics collect and
+what they never do.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from dashboard import formatting as fmt
 from dashboard.gold import Gold, Table
 from dashboard.html import Html, hidden_cell, join, notice, table, tag
 from dashboard.layout import page
+from lakehouse.project import min_cohort_size
 
 CRISIS_LEVELS = ["none", "low", "medium", "high"]
+MIN_COHORT = min_cohort_size()  # vars.min_cohort_size in dbt_project.yml
 
 
 def _quarter_label(start: date, today: datetime) -> str:
@@ -71,7 +74,7 @@ def _quarter_column(row: dict) -> list[object]:
 
 
 def _reason(reason: str | None) -> str:
-    return reason.replace("users", "people") if reason else "fewer than 50 people"
+    return reason.replace("users", "people") if reason else f"fewer than {MIN_COHORT} people"
 
 
 def quarterly_table(gold: Gold) -> Html:
@@ -90,8 +93,9 @@ def quarterly_table(gold: Gold) -> Html:
         parts.append(
             notice(
                 "suppressed",
-                "Nothing can be published yet: every quarter so far had fewer than 50 people "
-                "using the app, and we never publish a number about fewer than 50 people.",
+                f"Nothing can be published yet: every quarter so far had fewer than {MIN_COHORT} "
+                "people using the app, and we never publish a number about fewer than "
+                f"{MIN_COHORT} people.",
             )
         )
     parts.append(
@@ -117,13 +121,13 @@ def crisis_levels_table(gold: Gold) -> Html:
     for quarter_start in sorted(by_quarter, reverse=True):
         cells: list[object] = [_quarter_label(quarter_start, gold.read_at)]
         for level in CRISIS_LEVELS:
-            row = by_quarter[quarter_start].get(level)
-            if row is None:
+            found = by_quarter[quarter_start].get(level)
+            if found is None:
                 cells.append("0")
-            elif row["is_suppressed"]:
-                cells.append(hidden_cell(_reason(row["suppression_reason"])))
+            elif found["is_suppressed"]:
+                cells.append(hidden_cell(_reason(found["suppression_reason"])))
             else:
-                cells.append(fmt.count(row["users"]))
+                cells.append(fmt.count(found["users"]))
         rows.append(cells)
     return table(
         ["Quarter", "Not flagged", "Low", "Medium", "High"],
@@ -134,7 +138,7 @@ def crisis_levels_table(gold: Gold) -> Html:
 
 
 EXPLANATION = Html(
-    """
+    f"""
 <section class="panel explain" id="what-we-collect">
 <h2>What we collect, and what we never do</h2>
 <p>Innerverse is a wellness app in which you talk with an AI. To run it well and pay its bills
@@ -178,10 +182,10 @@ account cost, which days it was used) are kept apart, readable only by the syste
 the statistics, deleted after two years and at once when you ask us to erase your data.</li>
 <li>Anything your app or browser sends that could carry a name (the address of a page, the name
 of a browser or device, a link you came from) is published only as one of a fixed list of values,
-or a value that at least 50 people share; anything else is counted as <em>other</em>. Parts of a
-page address that look like an id, an email address or a number are removed before anything is
-stored.</li>
-<li>We never publish a number about fewer than 50 people. Such a number is shown as
+or a value that at least {MIN_COHORT} people share; anything else is counted as <em>other</em>.
+Parts of a page address that look like an id, an email address or a number are removed before
+anything is stored.</li>
+<li>We never publish a number about fewer than {MIN_COHORT} people. Such a number is shown as
 <em>hidden</em>, and when hiding one number would let someone work it out from a total, we hide
 another one too.</li>
 </ul>
@@ -220,8 +224,8 @@ def render(gold: Gold) -> str:
                 crisis_levels_table(gold),
                 tag(
                     "p",
-                    "\u201chidden\u201d: fewer than 50 people, or hidden so that a smaller number "
-                    "cannot be worked out from the others.",
+                    f"\u201chidden\u201d: fewer than {MIN_COHORT} people, or hidden so that a "
+                    "smaller number cannot be worked out from the others.",
                     class_="note",
                 ),
             ),

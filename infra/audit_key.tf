@@ -1,4 +1,4 @@
-# The audit log's key (privacy/audit_key.py): every audit record is keyed with it,
+# The audit log's key (lakehouse/audit/key.py): every audit record is keyed with it,
 # so someone who can write the lake or the audit table, but not read this
 # parameter, cannot change or forge a record that verifies. It lives in SSM as a
 # SecureString made outside Terraform, never in the repository or a tfvars file:

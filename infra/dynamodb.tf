@@ -36,7 +36,7 @@ resource "aws_dynamodb_table" "app" {
   deletion_protection_enabled = true
 }
 
-# TelemetryAudit: the audit log (privacy/audit.py, DynamoDBAuditStore; SAGE_AUDIT_TABLE
+# TelemetryAudit: the audit log (lakehouse/audit/stores.py, DynamoDBAuditStore; SAGE_AUDIT_TABLE
 # names it): retention, erasure and the partner pipeline (BUNDLE_CREATED,
 # BUNDLE_DELIVERED, TELEMETRY_DELETED, SCRUB_VIOLATION, ERROR), one item per record,
 # each chained to the one before by its hash. The chain is one partition (log =

@@ -16,7 +16,7 @@ output "environment" {
 }
 
 output "dashboard_environment" {
-  description = "The dashboard's settings (sage.warehouse.AthenaWarehouse): Gold through the analytics workgroup."
+  description = "The dashboard's settings (lakehouse.warehouse.AthenaWarehouse): Gold through the analytics workgroup."
   value = {
     AWS_REGION                 = var.region
     SAGE_TARGET                = "athena"

@@ -10,7 +10,8 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.80, < 7.0"
+      # 6.17: the role_arn of a QuickSight Athena data source (quicksight.tf)
+      version = ">= 6.17, < 7.0"
     }
   }
 }

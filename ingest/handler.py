@@ -30,12 +30,12 @@ from urllib.parse import unquote_plus
 
 import orjson
 
-from ingest.lake import Lake, LakeError, S3Lake, open_lake
 from ingest.limits import json_bytes
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.records import TOO_LARGE, UNREADABLE_FILE, FileRejected, Landed, RecordError
 from ingest.sources import get_source
 from ingest.sources import partner_telemetry as telemetry
+from lakehouse.lake import Lake, LakeError, S3Lake, open_lake
 
 
 def _lake() -> Lake:

@@ -103,7 +103,7 @@ def back_to_back_documents(data: bytes) -> list[Document]:
     except UnicodeDecodeError as exc:
         raise FileRejected(UNREADABLE_FILE, f"not UTF-8 text at byte {exc.start:,}") from None
     decoder = json.JSONDecoder()
-    documents = []
+    documents: list[Document] = []
     position, line, counted_to = 0, 1, 0
     while True:
         while position < len(text) and text[position] in " \t\r\n":

@@ -12,7 +12,7 @@ source can send: they stop hostile input, never real data.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from isal import isal_zlib
@@ -103,11 +103,13 @@ def gunzip(data: bytes, what: str) -> bytes:
             if not member.eof:
                 raise EOFError("compressed data ends before the end of its stream")
             data = member.unused_data.lstrip(b"\0")  # gzip tolerates zeros between members
-    except (EOFError, ValueError, isal_zlib.error) as exc:
+    except (EOFError, ValueError, ZLIB_ERROR) as exc:
         raise FileRejected(
             UNREADABLE_FILE, f"{what}: truncated or corrupt gzip file ({exc})"
         ) from None
     return b"".join(members)
 
 
+# What isal raises on corrupt data (its stub does not say it is an exception class).
+ZLIB_ERROR = cast(type[Exception], isal_zlib.error)
 GZIP_WBITS = 16 + 15  # a gzip header and trailer around a deflate stream, any window size

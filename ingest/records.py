@@ -14,6 +14,7 @@ the landing directly, without an item per record (see ``land`` in
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
@@ -156,7 +157,7 @@ class RecordError(Exception):
     reason: str
     field: str | None
     message: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.message

@@ -30,10 +30,11 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from ingest.lake import Lake, LocalLake
+from lakehouse.lake import Lake, LocalLake
 from lakehouse.tables import LakeTable
 
 ROW_GROUP_ROWS = 122_880
@@ -62,7 +63,7 @@ class Scratch:
     def __enter__(self) -> Scratch:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._dir.cleanup()
 
     def local(self, key: str, *, fresh: bool = False) -> str:
@@ -88,6 +89,18 @@ class Scratch:
             (self.root / "objects" / key).unlink(missing_ok=True)
 
 
+def row(connection: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    """The one row a query returns (an aggregate)."""
+    found = connection.execute(sql).fetchone()
+    if found is None:
+        raise RuntimeError(f"no row from: {sql[:80]}")
+    return found
+
+
+def scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    return row(connection, sql)[0]
+
+
 def connect() -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(":memory:")
     # Sorted output needs the order kept through the COPY.
@@ -101,7 +114,7 @@ def rolled_from(connection: duckdb.DuckDBPyConnection, path: str) -> list[str]:
         f"select decode(value) from parquet_kv_metadata({quote(path)}) "
         f"where decode(key) = {quote(ROLLED_FROM)}"
     ).fetchall()
-    return json.loads(rows[0][0]) if rows else []
+    return [str(name) for name in json.loads(rows[0][0])] if rows else []
 
 
 def write_parquet(
@@ -147,9 +160,10 @@ def rewrite_without(
     """Rewrite the Parquet object ``key`` without the rows ``where`` picks: whole, or
     deleted when nothing is left. Returns (rows removed, deleted?)."""
     source = scratch.local(key)
-    total, removed = connection.execute(
-        f"select count(*), count(*) filter (where {where}) from read_parquet({quote(source)})"
-    ).fetchone()
+    total, removed = row(
+        connection,
+        f"select count(*), count(*) filter (where {where}) from read_parquet({quote(source)})",
+    )
     if not removed or dry_run:
         return int(removed), False
     if removed == total:
@@ -160,10 +174,10 @@ def rewrite_without(
     kept_sql = f"{read_parquet_sql(table, source)} where not coalesce({where}, false)"
     write_parquet(connection, kept_sql, table, output, rolled_from(connection, source))
     expected = total - removed
-    written = connection.execute(f"select count(*) from read_parquet({quote(output)})").fetchone()
-    if written[0] != expected:
+    written = scalar(connection, f"select count(*) from read_parquet({quote(output)})")
+    if written != expected:
         raise RuntimeError(
-            f"{lake.uri(key)}: the rewrite holds {written[0]:,} rows, expected {expected:,}; "
+            f"{lake.uri(key)}: the rewrite holds {written:,} rows, expected {expected:,}; "
             "the object was left as it was"
         )
     publish(lake, key, output)

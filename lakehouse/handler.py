@@ -14,9 +14,9 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from ingest.lake import open_lake
+from lakehouse.audit.log import AuditLog
+from lakehouse.lake import open_lake
 from lakehouse.rollup import rollup
-from privacy.audit import AuditLog
 
 
 class RollupFailed(RuntimeError):

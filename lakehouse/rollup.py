@@ -33,8 +33,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from ingest.lake import Lake, LakeError, LakeObject
+import duckdb
+
 from lakehouse.columnar import (
     Scratch,
     connect,
@@ -43,8 +45,10 @@ from lakehouse.columnar import (
     quote,
     read_parquet_sql,
     rolled_from,
+    scalar,
     write_parquet,
 )
+from lakehouse.lake import Lake, LakeError, LakeObject
 from lakehouse.tables import LakeTable, columnar_tables
 
 LATE_DAYS_ENV = "SAGE_ROLLUP_LATE_DAYS"
@@ -120,8 +124,8 @@ class RollupResult:
     def changed(self) -> bool:
         return any((day.files or day.already_in) and not day.error for day in self.days)
 
-    def by_table(self) -> dict[str, dict]:
-        tables: dict[str, dict] = {}
+    def by_table(self) -> dict[str, dict[str, int]]:
+        tables: dict[str, dict[str, int]] = {}
         for day in self.days:
             entry = tables.setdefault(
                 day.table,
@@ -148,7 +152,7 @@ class RollupResult:
             entry["parquet_bytes"] += day.parquet_bytes
         return tables
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """What the rollup did, as its audit record and ``--json`` keep it."""
         rolled = [day for day in self.days if not day.error]
         return {
@@ -250,7 +254,9 @@ def batches(plans: list[DayPlan]) -> list[list[DayPlan]]:
     return grouped
 
 
-def _prepare(lake: Lake, scratch: Scratch, connection, day: _Day) -> None:
+def _prepare(
+    lake: Lake, scratch: Scratch, connection: duckdb.DuckDBPyConnection, day: _Day
+) -> None:
     """A day with a Parquet already: what it holds, and which NDJSON is already in it."""
     plan = day.plan
     if plan.parquet is None:
@@ -263,21 +269,22 @@ def _prepare(lake: Lake, scratch: Scratch, connection, day: _Day) -> None:
     day.fresh = [item for item in plan.ndjson if plan.relative(item.key) not in listed]
     if day.already:
         paths = [scratch.local(item.key) for item in day.already]
-        outside = connection.execute(
+        outside = scalar(
+            connection,
             f"select count(*) from (select event_id from ({_json_sql(plan.table, paths)}) "
-            f"except select event_id from read_parquet({quote(day.old)}))"
-        ).fetchone()[0]
+            f"except select event_id from read_parquet({quote(day.old)}))",
+        )
         if outside:
             raise RollupError(
                 f"{len(day.already)} NDJSON object(s) the Parquet names as rolled in hold "
                 f"{outside:,} event id(s) it does not: left for a person to look at"
             )
-    day.rows_before = connection.execute(
-        f"select count(*) from read_parquet({quote(day.old)})"
-    ).fetchone()[0]
+    day.rows_before = scalar(connection, f"select count(*) from read_parquet({quote(day.old)})")
 
 
-def _stage(scratch: Scratch, connection, table: LakeTable, days: list[_Day]) -> None:
+def _stage(
+    scratch: Scratch, connection: duckdb.DuckDBPyConnection, table: LakeTable, days: list[_Day]
+) -> None:
     """Every row going into the batch's Parquet days, with its day: one read of the NDJSON."""
     files = [scratch.local(item.key) for day in days for item in day.fresh]
     parts = [_json_sql(table, files, with_dt=True)] if files else []
@@ -289,7 +296,9 @@ def _stage(scratch: Scratch, connection, table: LakeTable, days: list[_Day]) -> 
     connection.execute("create or replace temp table staged as " + " union all ".join(parts))
 
 
-def _verify(lake: Lake, scratch: Scratch, connection, days: list[_Day]) -> dict[str, str]:
+def _verify(
+    lake: Lake, scratch: Scratch, connection: duckdb.DuckDBPyConnection, days: list[_Day]
+) -> dict[str, str]:
     """Every published day read back from the lake against what went in: the same event
     ids, each as often (so the same rows). The days that differ, with what is wrong."""
     paths = [scratch.local(day.key, fresh=True) for day in days]
@@ -324,7 +333,11 @@ def _verify(lake: Lake, scratch: Scratch, connection, days: list[_Day]) -> dict[
 
 
 def roll_batch(
-    lake: Lake, scratch: Scratch, connection, plans: list[DayPlan], delete
+    lake: Lake,
+    scratch: Scratch,
+    connection: duckdb.DuckDBPyConnection,
+    plans: list[DayPlan],
+    delete: Callable[[DayResult, list[str]], None],
 ) -> list[DayResult]:
     """Roll up a batch of one table's days (see the module's steps): read together,
     written and checked day by day. ``delete(keys)`` removes a day's NDJSON once its

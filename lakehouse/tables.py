@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML, installed with dbt-core
 
 SOURCES_FILE = Path(__file__).resolve().parent.parent / "models" / "bronze" / "_lake__sources.yml"
 
@@ -75,7 +76,7 @@ def _duckdb_type(table: str, column: str, data_type: object) -> str:
     return DUCKDB_TYPES[text]
 
 
-def _table(entry: dict) -> LakeTable | None:
+def _table(entry: dict[str, Any]) -> LakeTable | None:
     name = entry["name"]
     meta = (entry.get("config") or {}).get("meta") or entry.get("meta") or {}
     partitions = tuple(meta.get("partitioned_by") or ())

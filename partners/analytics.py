@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.lake import Lake
 from ingest.sources.partner_telemetry import PARTNER_ID
-from sage.config import Settings
-from sage.warehouse import Warehouse
+from lakehouse.lake import Lake
+from lakehouse.settings import Settings
+from lakehouse.warehouse import Warehouse
 
 PREFIX = "partner/analytics/"
 # The Gold tables a bundle holds, and the order of their rows in a file.

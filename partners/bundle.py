@@ -12,7 +12,7 @@ zero-PII certificate, in one ZIP.
         certificate.json.sig               Ed25519 signature of certificate.json (base64)
         public_key.pem                     the key that verifies it
 
-The certificate is made by running the PII guard (privacy/guard.py, Great
+The certificate is made by running the PII guard (privacy/guard/, Great
 Expectations over the allow-list's rules) on the data of each file as it goes
 into the ZIP, and names each file by its SHA-256: a partner who verifies the
 signature and the hashes knows these bytes were checked, and what for. A file
@@ -38,13 +38,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.lake import Lake
+from lakehouse.audit.log import AuditLog
+from lakehouse.lake import Lake
 from partners.analytics import PartitionFile, PartnerError, partition_files
 from partners.history import month_state
 from partners.signing import ALGORITHM, fingerprint, public_pem, sign
-from privacy.audit import AuditLog
 from privacy.catalog import Column, Table
-from privacy.guard import GuardReport, guard_frames
+from privacy.guard.report import GuardReport
+from privacy.guard.run import guard_frames
 
 BUNDLES = "partner/bundles/"
 FORMAT_VERSION = 1
@@ -242,12 +243,12 @@ def build_bundle(
     if state.status == "deleted":
         raise PartnerError(
             f"{partner} {month}: the month's telemetry was deleted after delivery "
-            f"({state.deleted.at}); there is nothing to bundle"
+            f"({state.deleted_at}); there is nothing to bundle"
         )
     if state.delivery_confirmed:
         raise PartnerError(
-            f"{partner} {month}: the bundle was delivered on {state.delivered.at} "
-            f"(sha256 {state.bundle_sha256[:12]}…); a delivered bundle is never rebuilt"
+            f"{partner} {month}: the bundle was delivered on {state.delivered_at} "
+            f"(sha256 {(state.bundle_sha256 or '')[:12]}…); a delivered bundle is never rebuilt"
         )
     if lake.exists(key) and not replace:
         when = f" on {state.created.at}" if state.created else ""
@@ -291,7 +292,7 @@ def build_bundle(
     cert = certificate(partner, month, files, report, signing_key, issued_at)
     cert_bytes = (json.dumps(cert, indent=2, sort_keys=True) + "\n").encode()
     public = public_pem(signing_key)
-    manifest = {
+    manifest: dict[str, Any] = {
         "bundle": "partner-telemetry",
         "version": FORMAT_VERSION,
         "partner": partner,

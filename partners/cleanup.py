@@ -26,15 +26,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.lake import Lake
+from lakehouse.audit.log import AuditLog
 from lakehouse.columnar import quote
+from lakehouse.lake import Lake
+from lakehouse.settings import Settings
+from lakehouse.warehouse import open_warehouse
 from partners.analytics import TABLES, PartnerError, partition_prefix
 from partners.bundle import bundle_key, period
 from partners.history import month_state
-from privacy.audit import AuditLog
 from privacy.bronze import ScrubResult, field_of, rewrite_lines, rewrite_parquet, search_for
-from sage.config import Settings
-from sage.warehouse import open_warehouse
 
 BRONZE_TELEMETRY = "bronze/partner_telemetry/"
 

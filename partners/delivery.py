@@ -22,11 +22,11 @@ import posixpath
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ingest.lake import Lake, LakeError, S3Lake, open_lake
+from lakehouse.audit.log import AuditLog
+from lakehouse.lake import Lake, LakeError, S3Lake, open_lake
 from partners.analytics import PartnerError, check_partner
 from partners.bundle import bundle_key
 from partners.history import month_state
-from privacy.audit import AuditLog
 
 OUTBOX_ENV = "SAGE_PARTNER_OUTBOX"
 DEFAULT_EXPIRES = 3600  # one hour
@@ -91,7 +91,7 @@ def deliver(
     state = month_state(log, partner, month)
     if state.status == "deleted":
         raise PartnerError(
-            f"{partner} {month}: the month's telemetry was deleted on {state.deleted.at}, "
+            f"{partner} {month}: the month's telemetry was deleted on {state.deleted_at}, "
             "after its delivery; there is no bundle left to deliver"
         )
     if state.created is None:
@@ -109,7 +109,8 @@ def deliver(
         if sha != state.bundle_sha256:
             raise PartnerError(
                 f"{partner} {month}: the bundle in the lake ({lake.uri(key)}) is not the one "
-                f"that was certified (sha256 {sha[:12]}…, recorded {state.bundle_sha256[:12]}…); "
+                f"that was certified (sha256 {sha[:12]}…, recorded "
+                f"{(state.bundle_sha256 or '')[:12]}…); "
                 "build it again with --replace"
             )
         step = "copy the bundle to the partner's prefix"

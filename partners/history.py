@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from privacy.audit import AuditLog, AuditRecord
+from lakehouse.audit.log import AuditLog
+from lakehouse.audit.records import AuditRecord
 
 EVENTS = ("BUNDLE_CREATED", "BUNDLE_DELIVERED", "TELEMETRY_DELETED")
 
@@ -26,6 +27,14 @@ class MonthState:
     @property
     def bundle_sha256(self) -> str | None:
         return self.created.details.get("sha256") if self.created else None
+
+    @property
+    def delivered_at(self) -> str | None:
+        return self.delivered.at if self.delivered else None
+
+    @property
+    def deleted_at(self) -> str | None:
+        return self.deleted.at if self.deleted else None
 
     @property
     def delivery_confirmed(self) -> bool:
@@ -58,10 +67,10 @@ def all_states(log: AuditLog) -> dict[tuple[str, str], MonthState]:
     for record in log.records():
         if record.event not in EVENTS:
             continue
-        key = (record.details.get("partner"), record.details.get("month"))
-        if not all(isinstance(part, str) for part in key):
+        partner, month = record.details.get("partner"), record.details.get("month")
+        if not (isinstance(partner, str) and isinstance(month, str)):
             continue
-        state = states.setdefault(key, MonthState(*key))
+        state = states.setdefault((partner, month), MonthState(partner, month))
         if record.event == "BUNDLE_CREATED":
             state.created = record
         elif record.event == "BUNDLE_DELIVERED":

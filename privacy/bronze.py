@@ -26,17 +26,15 @@ a scrub that stops part-way and runs again still finds every conversation.
 from __future__ import annotations
 
 import re
-import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import orjson
-from isal import igzip
 
-from ingest.lake import Lake
-from ingest.pipeline import GZIP_MAGIC, gzip_lines
 from lakehouse.columnar import Scratch, connect, quote, rewrite_without
+from lakehouse.lake import Lake
+from lakehouse.ndjson import gzip_lines, lines_of
 from lakehouse.tables import LakeTable, table_for_key
 
 BRONZE = "bronze/"
@@ -66,16 +64,6 @@ class ScrubResult:
 def table_of(key: str) -> str:
     """``bronze/lambda_emf/dt=.../x.ndjson.gz`` → ``bronze/lambda_emf``."""
     return "/".join(key.split("/")[:2])
-
-
-def lines_of(data: bytes) -> list[bytes] | None:
-    """The lines of an NDJSON(.gz) object, or None when it is not readable as one."""
-    if data[:2] == GZIP_MAGIC:
-        try:
-            data = igzip.decompress(data)
-        except (EOFError, OSError, zlib.error):
-            return None
-    return [line for line in data.split(b"\n") if line.strip()]
 
 
 def field_of(line: bytes, name: str) -> str | None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sage.config import Settings
-from sage.warehouse import Warehouse
+from lakehouse.settings import Settings
+from lakehouse.warehouse import Warehouse
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 

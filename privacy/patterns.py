@@ -1,64 +1,80 @@
-"""What personal data looks like in text: the rules shared by the ingest
-scrubber, the PII guard and the partner certificate.
+"""What personal data looks like in text, as the ingest scrubber looks for it.
 
-Each rule has a name (used in quarantine reasons, guard reports and audit
-records). They lean broad: a false alarm costs a look, a miss costs a leak.
-Phone numbers are the fuzzy one: written with separators or a leading ``+``
-they are caught; a bare run of digits is not, because ids, dates and epoch
-times look the same.
+The rules are the allow-list's (``patterns:`` in ``macros/privacy/allowlist.sql``,
+privacy/rules.py): one definition that the PII guard, the partner certificate,
+the dbt tests and this scrubber all read, so Python and SQL find the same things
+(tests/test_privacy_rules.py runs them side by side on DuckDB). The scrubber
+looks for the four that a partner's telemetry must never carry: an email address,
+an IPv4 or IPv6 address, a phone number; each rule's name is the reason given in
+quarantine and in the audit log. Phone numbers are the fuzzy one: written with
+separators or a leading ``+`` they are caught; a bare run of digits is not,
+because ids, dates and epoch times look the same.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable
+from functools import cache
 
-# Linear in the length of the text: a match may start only where a run of
-# local-part characters starts (the look-behind), and no run is given back once
-# taken (possessive ++). Without both, a search tries every start inside a long run
-# and re-reads the rest of it each time: 80,000 characters took 19 seconds. Which
-# texts match is unchanged; a match now spans the whole run before the "@".
-EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)*\.[A-Za-z]{2,}"
-)
-IPV4 = re.compile(
-    r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])"
-)
-IPV6_CANDIDATE = re.compile(
-    r"(?<![0-9A-Fa-f:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Fa-f:])"
-)
-PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}(?!\w)"  # (415) 555-0100
-    r"|(?<![\w+])\+\d{1,3}(?:[\s.-]\d{1,5}){2,6}(?!\w)"  # +44 20 7946 0958
-    r"|(?<![\w+])\+\d{8,15}(?!\w)"  # +14155550100
-)
+from privacy.rules import allowlist
+
+# The rules the scrubber applies, in the order it tries them.
+SCRUBBED = ("email", "ipv4", "ipv6", "phone")
+
+# A rule that starts with a run of one character class (``[...]+``) and goes on
+# with a character outside it, as the email rule does: in Python's backtracking
+# engine a search would try every start inside a long run and re-read the rest of
+# it each time (80,000 characters took 19 seconds). Searched instead only from the
+# start of a run (a look-behind) and with the run taken whole (possessive ++),
+# it is linear; which texts match is unchanged, since a match that starts inside
+# a run can start at the run's start as well. RE2 (DuckDB, Trino) is linear anyway.
+_LEADING_RUN = re.compile(r"(\[(?:\\.|[^\]\\])+\])\+(?!\+)")
+_LITERAL = re.compile(r"\\([^A-Za-z0-9])|([^\\()\[\].^$|?*+{}])")
 
 
-def _ipv6(text: str) -> bool:
-    for match in IPV6_CANDIDATE.finditer(text):
-        candidate = match.group(0)
-        if len(candidate) < 3:
+def linear(expression: str) -> re.Pattern[str]:
+    """``expression`` compiled for Python's engine, linear in the text's length when it
+    starts with a run that ends where the rest begins (see above); as it is otherwise."""
+    leading = _LEADING_RUN.match(expression)
+    if leading:
+        run, rest = leading.group(1), expression[leading.end() :]
+        # the rest's first character, when it is a literal (``@``, ``\.``): not a class,
+        # a group or an anchor
+        # (and not optional: no ``?``, ``*`` or ``{`` after it)
+        literal = _LITERAL.match(rest)
+        character = literal and (literal.group(1) or literal.group(2))
+        optional = literal and rest[literal.end() : literal.end() + 1] in ("?", "*", "{")
+        if character and not optional and re.fullmatch(run, character) is None:
+            return re.compile(f"(?<!{run}){run}++{rest}")
+    return re.compile(expression)
+
+
+@cache
+def rules() -> dict[str, Callable[[str], bool]]:
+    """Each scrubbed rule's test of a text."""
+    defined = allowlist().rules
+    found: dict[str, Callable[[str], bool]] = {}
+    for name in SCRUBBED:
+        rule = defined[name]
+        if not rule.is_regex:  # a run that must match more expressions: as the guard reads it
+            found[name] = rule.search
             continue
-        try:
-            ipaddress.IPv6Address(candidate)
-        except ValueError:
-            continue
-        return True
-    return False
+        found[name] = _searcher(linear(rule.run))
+    return found
 
 
-RULES: dict[str, Callable[[str], bool]] = {
-    "email": lambda text: EMAIL.search(text) is not None,
-    "ipv4": lambda text: IPV4.search(text) is not None,
-    "ipv6": _ipv6,
-    "phone": lambda text: PHONE.search(text) is not None,
-}
+def _searcher(compiled: re.Pattern[str]) -> Callable[[str], bool]:
+    return lambda text: compiled.search(text) is not None
+
+
+# The email rule as the scrubber searches with it.
+EMAIL = linear(allowlist().rules["email"].run)
 
 
 def find_personal_data(text: str) -> str | None:
     """The name of the first rule ``text`` matches, or None."""
-    for name, matches in RULES.items():
+    for name, matches in rules().items():
         if matches(text):
             return name
     return None

@@ -18,8 +18,8 @@ import hmac
 import os
 import re
 
-PEPPER_ENV = "SAGE_PEPPER"
-DEMO_ENV = "SAGE_DEMO"
+from lakehouse.demo import DEMO_ENV, PEPPER_ENV, is_demo
+
 # Marked as what it is: anyone can read it here, so it protects nothing.
 DEMO_PEPPER = "DEMO-PEPPER-NOT-SECRET-sample-data-only"
 PEPPER_RULE = re.compile(r"[A-Za-z0-9_\-]{32,64}")
@@ -45,7 +45,7 @@ def pepper_from_env(environ: dict[str, str] | None = None) -> str:
     pepper = env.get(PEPPER_ENV, "")
     if pepper:
         return check_pepper(pepper)
-    if env.get(DEMO_ENV) == "1":
+    if is_demo(env):
         return DEMO_PEPPER
     raise PepperError(
         f"{PEPPER_ENV} is not set. Ids are pseudonymised with a secret key: "

@@ -34,11 +34,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ingest.lake import Lake
+from lakehouse.lake import Lake
+from lakehouse.settings import Settings
+from lakehouse.warehouse import Warehouse
 from privacy.catalog import Table, identifier, layer_tables
 from privacy.rules import KEEP, RESTRICTED_LAYERS, Allowlist
-from sage.config import Settings
-from sage.warehouse import Warehouse
 
 BRONZE_DAYS = 90
 QUARANTINE_DAYS = 30

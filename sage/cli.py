@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from privacy.audit import AuditError
+from lakehouse.audit.records import AuditError
 from sage import __version__
 from sage.commands import (
     audit,

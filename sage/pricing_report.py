@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from lakehouse.console import table
 from pricing.catalog import CatalogPrice
 from pricing.check import CatalogComparison, PriceCheck, RateDifference, ratio_text
 from pricing.diff import ADDED, CHANGED, CLOSED, REMOVED, PriceListDiff, RowChange, rates_text
@@ -14,7 +15,6 @@ from pricing.impact import MonthImpact, totals
 from pricing.pricelist import RATE_COLUMNS, RATE_LABELS
 from pricing.snapshot import profile_pricing
 from pricing.validate import UnpricedModel
-from sage.console import table
 
 RESTATEMENT_LABEL = "restates-history"
 KIND_TITLES = {

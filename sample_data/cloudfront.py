@@ -134,7 +134,7 @@ class CloudFrontWriter:
         base = {"ip": user.ip, "agent": user.user_agent, "edge": edge, "host": APP_HOST}
         start = conversation.started_at - timedelta(seconds=rng.uniform(2, 20))
         cookie = f"session={rng.getrandbits(96):024x}"
-        requests = [
+        requests: list[tuple[datetime, dict]] = [
             (start, {**base, "method": "GET", "path": "/app", "status": 200, "bytes": rng.randint(9000, 14000),
                      "type": "text/html", "result": "Miss", "query": "utm_source=newsletter" if rng.random() < 0.1 else "-",
                      "cookie": cookie, "referer": rng.choice(REFERERS)}),

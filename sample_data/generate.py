@@ -7,16 +7,27 @@ import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from sample_data.cloudfront import CloudFrontWriter
 from sample_data.dynamodb import DynamoDbWriter
 from sample_data.lambda_emf import EmfWriter
 from sample_data.partner_telemetry import PartnerTelemetryWriter
 from sample_data.sentinel import SentinelWriter
-from sample_data.world import World
+from sample_data.world import Conversation, World
 
 MANIFEST = "manifest.json"
 ALL_SOURCES = ("lambda_emf", "cloudfront", "dynamodb", "sentinel", "partner_telemetry")
+
+
+class Writer(Protocol):
+    """What each source's writer does: write a day's files, then say what it wrote."""
+
+    name: str
+
+    def write_day(self, day: date, conversations: list[Conversation]) -> None: ...
+
+    def finish(self) -> dict: ...
 
 
 def generate(
@@ -48,7 +59,7 @@ def generate(
     out.mkdir(parents=True)
 
     world = World(users=users, days=days, start=start, seed=seed)
-    factories = {
+    factories: dict[str, Callable[[], Writer]] = {
         "lambda_emf": lambda: EmfWriter(out, seed, defects=defects),
         "cloudfront": lambda: CloudFrontWriter(out, seed, defects=defects),
         "dynamodb": lambda: DynamoDbWriter(out, seed, defects=defects, users=world.users),

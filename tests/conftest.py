@@ -11,15 +11,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-# Tests run on sample data with the public demo pepper, never a real one.
-os.environ.pop("SAGE_PEPPER", None)
-os.environ["SAGE_DEMO"] = "1"
+from ingest.pipeline import IngestReport
+from ingest.sample_run import generate_ingest_build
+from lakehouse.dbt import run_dbt
+from lakehouse.demo import PEPPER_ENV, enable_demo
+from lakehouse.lake import open_lake
+from lakehouse.settings import PROJECT_ROOT, Settings
 
-from ingest.lake import open_lake
-from ingest.pipeline import IngestReport, ingest_paths
-from ingest.sources import SOURCES, get_source
-from sage.config import PROJECT_ROOT, Settings
-from sage.dbt import run_dbt
+# Tests run on sample data with the public demo pepper, never a real one (both are
+# read when used, so setting them here, before any test, is in time).
+os.environ.pop(PEPPER_ENV, None)
+enable_demo()
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE_START = date(2026, 9, 1)
@@ -40,22 +42,20 @@ class Built:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    from sample_data.generate import generate
-
     root = tmp_path_factory.mktemp("built")
-    sample = root / "sample"
-    manifest = generate(sample, users=150, days=14, start=SAMPLE_START, seed=11)
     settings = Settings.from_env(
         lake=str(root / "lake"), warehouse=str(root / "warehouse.duckdb"), target="local"
     )
-    lake = open_lake(settings.lake)
-    reports = {
-        name: ingest_paths(get_source(name), lake, [sample / name])
-        for name in manifest["sources"]
-        if name in SOURCES
-    }
-    result = run_dbt(["build", "--full-refresh"], settings, quiet=True)
-    return Built(root, sample, settings, manifest, reports, result)
+    run = generate_ingest_build(
+        root / "sample",
+        lambda: open_lake(settings.lake),
+        lambda: run_dbt(["build", "--full-refresh"], settings, quiet=True),
+        users=150,
+        days=14,
+        start=SAMPLE_START,
+        seed=11,
+    )
+    return Built(root, run.sample, settings, run.manifest, run.reports, run.build_result)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sage.config import Settings
+from lakehouse.settings import Settings
 from tests.conftest import Built
 
 

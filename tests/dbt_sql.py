@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from sage.config import Settings
-from sage.dbt import run_dbt
+from lakehouse.dbt import run_dbt
+from lakehouse.settings import Settings
 
 
 @cache

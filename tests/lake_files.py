@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 
-from ingest.lake import Lake
+from lakehouse.lake import Lake
 
 
 def lines(lake: Lake, prefix: str) -> list[dict]:

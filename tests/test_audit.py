@@ -8,10 +8,11 @@ import threading
 
 import pytest
 
-from ingest.lake import LocalLake, S3Lake
-from privacy.audit import GENESIS_HASH, AlreadyExists, AuditError, AuditLog, record_mac
-from privacy.audit_head import Head, default_head_path
-from privacy.audit_key import DEMO_AUDIT_KEY, key_id
+from lakehouse.audit.head import Head, default_head_path
+from lakehouse.audit.key import DEMO_AUDIT_KEY, key_id
+from lakehouse.audit.log import AuditLog
+from lakehouse.audit.records import GENESIS_HASH, AlreadyExists, AuditError, record_mac
+from lakehouse.lake import LocalLake, S3Lake
 from sage.cli import main
 
 

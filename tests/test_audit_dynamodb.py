@@ -14,18 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from ingest.lake import LocalLake
-from privacy.audit import (
+from lakehouse.audit.log import AuditLog
+from lakehouse.audit.records import TABLE_ENV, AlreadyExists, AuditError
+from lakehouse.audit.stores import (
     PARTITION_KEY,
     SEARCHABLE,
     SORT_KEY,
-    TABLE_ENV,
-    AlreadyExists,
-    AuditError,
-    AuditLog,
     DynamoDBAuditStore,
     LakeAuditStore,
 )
+from lakehouse.lake import LocalLake
 from sage.cli import main
 
 
@@ -224,7 +222,7 @@ def test_an_edited_or_deleted_item_breaks_the_chain(table, tmp_path, capsys):
 
     # rewriting its hash too does not help without the key (tests/test_audit_tampering.py)
     def rehash(record):
-        from privacy.audit import record_mac
+        from lakehouse.audit.records import record_mac
 
         fields = (2, record["at"], record["event"], record["details"], record["prev_hash"])
         record["hash"] = record_mac("a-key-made-up-by-the-forger-0123456789", *fields, "x")
@@ -400,7 +398,7 @@ def test_filters_work_on_the_lake_too(tmp_path, monkeypatch, capsys):
 def test_retention_writes_its_record_to_the_table(built, table, tmp_path, monkeypatch, capsys):
     from datetime import timedelta
 
-    from ingest.lake import open_lake
+    from lakehouse.lake import open_lake
     from tests.conftest import SAMPLE_START
     from tests.copies import copy_build
 

@@ -12,19 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from ingest.lake import LocalLake
-from privacy.audit import (
-    TABLE_ENV,
-    AuditLog,
-    DynamoDBAuditStore,
-    LakeAuditStore,
-    legacy_record_hash,
-    record_mac,
-    searchable_attributes,
-)
-from privacy.audit_head import HEAD_ENV, HEAD_PARTITION, default_head_path
-from privacy.audit_key import AUDIT_KEY_ENV, DEMO_AUDIT_KEY, key_id
-from privacy.erasure import Receipt, record_request
+from lakehouse.audit.head import HEAD_ENV, HEAD_PARTITION, default_head_path
+from lakehouse.audit.key import AUDIT_KEY_ENV, DEMO_AUDIT_KEY, key_id
+from lakehouse.audit.log import AuditLog
+from lakehouse.audit.records import TABLE_ENV, legacy_record_hash, record_mac
+from lakehouse.audit.stores import DynamoDBAuditStore, LakeAuditStore, searchable_attributes
+from lakehouse.lake import LocalLake
+from privacy.erasure.ledger import Receipt, record_request
 from sage.cli import main
 from tests.test_audit_dynamodb import declared_table
 

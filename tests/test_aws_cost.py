@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import gzip
 
-from sage import aws_cost
-from sage.config import PROJECT_ROOT
+from benchmarks.aws_cost import measure as aws_measure
+from benchmarks.aws_cost import prices as aws_prices
+from benchmarks.aws_cost import report as aws_report
+from lakehouse.settings import PROJECT_ROOT
 from tests.conftest import Built
 
 
 def test_the_estimate_runs_end_to_end(tmp_path, capsys):
     out = tmp_path / "aws-cost.md"
-    assert aws_cost.main(["--users", "30", "--days", "2", "--out", str(out)]) == 0
+    assert aws_report.main(["--users", "30", "--days", "2", "--out", str(out)]) == 0
     text = out.read_text()
     assert text == capsys.readouterr().out.split(f"written to {out}")[0]
     assert "# AWS cost per month at 1,000 daily users" in text
@@ -21,8 +23,8 @@ def test_the_estimate_runs_end_to_end(tmp_path, capsys):
     assert 0 < first <= steady
 
 
-def measured(built: Built) -> aws_cost.Measurements:
-    return aws_cost.measure(
+def measured(built: Built) -> aws_measure.Measurements:
+    return aws_measure.measure(
         built.sample,
         built.root / "lake",
         built.settings.warehouse,
@@ -50,10 +52,10 @@ def test_sizes_are_measured_from_the_sample(built: Built):
 def test_volume_driven_costs_scale_with_daily_users(built: Built):
     sizes = measured(built)
     at = {
-        users: {line.item: line for line in aws_cost.estimate(sizes, users, dashboard_queries=0)}
+        users: {line.item: line for line in aws_prices.estimate(sizes, users, dashboard_queries=0)}
         for users in (1000, 2000)
     }
     for item in ("raw bucket", "lake (Bronze + quarantine)", "Silver (Parquet)", "ingestion"):
         assert at[2000][item].steady_state > 0
         assert abs(at[2000][item].steady_state - 2 * at[1000][item].steady_state) < 1e-9
-    assert at[2000]["customer-managed key"].steady_state == aws_cost.PRICES["kms_key_per_month"]
+    assert at[2000]["customer-managed key"].steady_state == aws_prices.PRICES["kms_key_per_month"]

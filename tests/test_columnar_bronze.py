@@ -17,18 +17,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.lake import open_lake
+from lakehouse.audit.log import AuditLog
+from lakehouse.dbt import run_dbt
+from lakehouse.lake import open_lake
 from lakehouse.rollup import rollup
+from lakehouse.settings import Settings
 from lakehouse.tables import columnar_tables
-from privacy.audit import AuditLog
-from privacy.guard import bronze_source_ids
+from lakehouse.warehouse import open_warehouse
+from privacy.guard.bronze_ids import bronze_source_ids
 from privacy.pseudonym import DEMO_PEPPER, pseudonymise_raw, source_hash
 from privacy.rules import allowlist
 from sage.checks.engine_parity import compare_gold, gold_tables, read_duckdb
 from sage.cli import main
-from sage.config import Settings
-from sage.dbt import run_dbt
-from sage.warehouse import open_warehouse
 from tests.conftest import SAMPLE_START, Built
 from tests.test_erasure import bronze_lines, raw_user_ids, their_lines, user_rows
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.auth import hash_password
+from lakehouse.settings import PROJECT_ROOT
 from sage.cli import main
-from sage.config import PROJECT_ROOT
 
 PASSWORD = "a long founder password"
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"

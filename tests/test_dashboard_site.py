@@ -17,8 +17,8 @@ from dashboard import formatting as fmt
 from dashboard import gold as gold_tables
 from dashboard import transparency_page
 from dashboard.site import SAGE_PAGE, TRANSPARENCY_PAGE
+from lakehouse.settings import Settings
 from sage.cli import main
-from sage.config import Settings
 
 PANELS = ["cost", "usage", "demographics", "sentiment", "crisis"]
 

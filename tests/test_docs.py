@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from sage.config import PROJECT_ROOT
-from sage.dbt import run_dbt
+from lakehouse.dbt import run_dbt
+from lakehouse.settings import PROJECT_ROOT
 from tests.conftest import Built
 
 

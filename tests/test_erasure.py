@@ -16,22 +16,15 @@ import orjson
 import pytest
 from isal import igzip
 
-from ingest.lake import open_lake
-from privacy.audit import AuditLog
-from privacy.erasure import (
-    ErasureError,
-    Lookup,
-    Receipt,
-    now,
-    read_ledger,
-    record_request,
-    resolve,
-)
+from lakehouse.audit.log import AuditLog
+from lakehouse.dbt import run_dbt
+from lakehouse.lake import open_lake
+from lakehouse.settings import Settings
+from lakehouse.warehouse import open_warehouse
+from privacy.erasure.ledger import ErasureError, Receipt, now, read_ledger, record_request
+from privacy.erasure.subject import Lookup, resolve
 from privacy.pseudonym import DEMO_PEPPER, pseudonymise, pseudonymise_raw, source_hash
 from sage.cli import main
-from sage.config import Settings
-from sage.dbt import run_dbt
-from sage.warehouse import open_warehouse
 from sample_data.world import World
 from tests.conftest import Built
 from tests.copies import copy_build

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ingest.handler import dynamodb_stream_handler, partner_telemetry_handler, s3_object_handler
-from ingest.lake import LocalLake
+from lakehouse.lake import LocalLake
 from tests.conftest import FIXTURES
 from tests.lake_files import lines
 

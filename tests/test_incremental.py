@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from ingest.lake import open_lake
 from ingest.pipeline import expand_paths, ingest_paths
 from ingest.sources import SOURCES, get_source
-from sage.config import Settings
-from sage.dbt import run_dbt
+from lakehouse.dbt import run_dbt
+from lakehouse.lake import open_lake
+from lakehouse.settings import Settings
 
 START = date(2026, 9, 7)
 MODELS_ONLY = ["build", "--exclude-resource-type", "test", "unit_test"]

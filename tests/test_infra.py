@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from ingest import handler as ingest_handler
+from lakehouse.settings import PROJECT_ROOT
 from sage.checks.terraform import INFRA, MIN_REASON, parse, run_checkov, terraform_files
-from sage.config import PROJECT_ROOT
 
 
 def unquote(value: Any) -> Any:
@@ -210,6 +210,59 @@ def test_every_function_that_writes_the_audit_log_gets_the_key_from_ssm():
     for variables in writers:
         assert variables["SAGE_AUDIT_KEY"] == "${local.audit_key}"
     assert declarations()["locals"]["audit_key"] == "${data.aws_ssm_parameter.audit_key.value}"
+
+
+def test_quicksight_reads_gold_through_the_gold_only_role():
+    """The QuickSight data source queries Athena in the analytics workgroup as a role
+    whose one grant of data is the dashboard-read-gold policy, which denies every
+    layer but Gold; its extra grant is the Athena connector's metadata calls."""
+    resources = declarations()["resource"]
+    source = resources["aws_quicksight_data_source.gold"]
+    athena = source["parameters"][0]["athena"][0]
+    assert source["type"] == "ATHENA"
+    assert athena["work_group"] == "${aws_athena_workgroup.analytics.name}"
+    assert athena["role_arn"] == "${aws_iam_role.bi_gold_reader.arn}"
+    assert source["ssl_properties"][0]["disable_ssl"] is False
+    attachment = resources["aws_iam_role_policy_attachment.bi_gold_reader"]
+    assert attachment["policy_arn"] == "${aws_iam_policy.dashboard_read.arn}"
+    assert "quicksight.amazonaws.com" in str(resources["aws_iam_role.bi_gold_reader"])
+    connector = str(resources["aws_iam_role_policy.bi_gold_reader_connector"])
+    assert "s3:" not in connector and "glue:" not in connector  # data stays behind the policy
+
+
+def test_quicksight_datasets_are_the_gold_tables_as_their_contracts_declare():
+    """infra/bi_datasets.json (a dataset each) lists every Gold table but the partners'
+    own, with the columns and types of the model's contract."""
+    from sage.checks.bi_datasets import DATASETS_FILE, gold_tables, main, render
+
+    assert main([]) == 0
+    assert DATASETS_FILE.read_text() == render(gold_tables())
+    tables = gold_tables()
+    gold_models = {
+        path.stem.removeprefix("gold_")
+        for path in (PROJECT_ROOT / "models" / "gold").rglob("*.sql")
+        if path.parent.name != "partners"
+    }
+    assert set(tables) == gold_models
+    for table in tables.values():
+        assert {column["type"] for column in table["columns"]} <= {
+            "STRING", "INTEGER", "DECIMAL", "DATETIME", "BOOLEAN",
+        }  # fmt: skip
+    data_set = declarations()["resource"]["aws_quicksight_data_set.gold"]
+    relational = data_set["physical_table_map"][0]["relational_table"][0]
+    assert relational["schema"] == '${local.glue_databases["gold"]}'
+    assert relational["catalog"] == "AwsDataCatalog"
+    assert "bi_datasets.json" in declarations()["locals"]["bi_datasets"]
+
+
+def test_a_stale_dataset_list_is_reported(tmp_path, monkeypatch, capsys):
+    from sage.checks import bi_datasets
+
+    stale = tmp_path / "bi_datasets.json"
+    stale.write_text("{}\n")
+    monkeypatch.setattr(bi_datasets, "DATASETS_FILE", stale)
+    assert bi_datasets.main([]) == 1
+    assert "does not match the Gold models' contracts" in capsys.readouterr().err
 
 
 def test_the_daily_rollup_runs_its_command_code_on_a_schedule_one_run_at_a_time():

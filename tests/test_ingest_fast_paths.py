@@ -24,10 +24,11 @@ import orjson
 import pytest
 
 from ingest import limits
-from ingest.lake import LocalLake
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.records import IngestContext, Landing
-from ingest.sources import get_source, lambda_emf
+from ingest.sources import get_source
+from ingest.sources.lambda_emf import fast as lambda_emf
+from lakehouse.lake import LocalLake
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 4, 22, tzinfo=UTC)

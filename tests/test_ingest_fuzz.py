@@ -37,9 +37,9 @@ from pathlib import Path
 import pytest
 
 from ingest import handler as handlers
-from ingest.lake import LocalLake
 from ingest.pipeline import Ingestor
 from ingest.sources import SOURCES, get_source
+from lakehouse.lake import LocalLake
 from sage.cli import main
 from tests.conftest import FIXTURES
 from tests.mutations import mutate, mutate_value

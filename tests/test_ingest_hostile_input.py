@@ -25,9 +25,9 @@ from ingest.handler import (
     dynamodb_stream_handler,
     partner_telemetry_handler,
 )
-from ingest.lake import LocalLake
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.sources import get_source
+from lakehouse.lake import LocalLake
 from sage.cli import main
 from tests.conftest import FIXTURES
 from tests.lake_files import lines

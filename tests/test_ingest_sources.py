@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.lake import LocalLake
 from ingest.pipeline import Ingestor
 from ingest.sources import get_source
+from lakehouse.lake import LocalLake
 from tests.conftest import FIXTURES
 from tests.lake_files import lines
 

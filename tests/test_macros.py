@@ -1,8 +1,8 @@
 """The cross-engine macros: each is tested, and where the engines differ the test
 pins down the behaviour the project relies on.
 
-Most macros are checked on known inputs by the singular data test
-data-tests/macros/assert_macros_give_known_outputs.sql, which runs in every
+Most macros are checked on known inputs (seeds/macro_cases.csv) by the singular
+data test data-tests/macros/assert_macros_give_known_outputs.sql, which runs in every
 `dbt build` (so on DuckDB in this suite's warehouse build, and on Athena in
 `dbt build --target athena`); its Athena compilation is parsed as Athena SQL by
 tests/athena/. The macros that decide configuration or DDL rather than SQL
@@ -17,10 +17,10 @@ import re
 import duckdb
 import sqlglot
 
-from sage.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 from tests.conftest import Built
 
-MACRO_CASES = PROJECT_ROOT / "data-tests" / "macros" / "assert_macros_give_known_outputs.sql"
+MACRO_CASES = PROJECT_ROOT / "seeds" / "macro_cases.csv"
 DISPATCH = re.compile(r"adapter\.dispatch\(\s*[\"'](\w+)[\"']")
 
 # Macros whose result is configuration or DDL, and the test that checks their effect.

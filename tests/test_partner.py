@@ -28,18 +28,18 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingest.handler import partner_telemetry_handler
-from ingest.lake import LocalLake
 from ingest.pipeline import ingest_paths
 from ingest.sources import get_source
+from lakehouse.audit.log import AuditLog
+from lakehouse.dbt import run_dbt
+from lakehouse.lake import LocalLake
 from lakehouse.rollup import rollup
+from lakehouse.settings import Settings
 from partners.analytics import PartnerError, partition_prefix
 from partners.bundle import verify_bundle
 from partners.delivery import issue_url
 from partners.signing import load_public_pem, new_key_pem
-from privacy.audit import AuditLog
 from sage.cli import main
-from sage.config import Settings
-from sage.dbt import run_dbt
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MODELS = {"anthropic": "us.anthropic.claude-sonnet-4-6", "acme-ai": "acme.reasoner-2"}
@@ -456,7 +456,7 @@ def test_delivery_copies_to_the_partners_prefix_and_the_url_downloads_the_bundle
     assert delivered.details["sha256"] == hashlib.sha256(bundle).hexdigest()
     assert "X-Amz" not in json.dumps(delivered.details)  # the URL is a credential: never logged
 
-    from ingest.lake import S3Lake
+    from lakehouse.lake import S3Lake
 
     with pytest.raises(PartnerError, match="not inside partner anthropic's prefix"):
         issue_url(

@@ -34,10 +34,10 @@ from urllib.parse import quote
 import duckdb
 import pytest
 
+from lakehouse.dbt import DbtFailed, run_dbt
+from lakehouse.settings import PROJECT_ROOT, Settings
 from privacy.rules import allowlist
 from sage.cli import main
-from sage.config import PROJECT_ROOT, Settings
-from sage.dbt import DbtFailed, run_dbt
 
 RAW_ID = "3b1f6a52-9c0d-4e7b-8a21-5d4c3b2a1f0e"
 SHA = hashlib.sha256(RAW_ID.encode()).digest()

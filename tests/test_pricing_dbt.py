@@ -12,13 +12,14 @@ import shutil
 import duckdb
 import pytest
 
+from lakehouse.dbt import DbtFailed, run_dbt
 from sage.commands.pricing import warn_unpriced_turns
-from sage.dbt import DbtFailed, run_dbt
 from tests.conftest import Built
 
 UNKNOWN_MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 PERIODS_TEST = "pricing_periods_are_contiguous"
 UNPRICED_TEST = "assert_every_turn_has_a_price"
+LIMIT_TEST = "assert_unpriced_turns_within_the_limit"
 
 
 @pytest.fixture
@@ -58,11 +59,12 @@ def test_the_sample_build_warns_on_unpriced_turns_by_default(built: Built, capsy
         if item.node.resource_type == "test"
     }
     assert statuses[UNPRICED_TEST] == "warn"
+    assert statuses[LIMIT_TEST] == "pass"
     assert statuses[PERIODS_TEST] == "pass"
     with built.connect() as connection:
-        unpriced = connection.execute(
-            "select count(*) from innerverse_silver.turns where not is_priced"
-        ).fetchone()[0]
+        unpriced, turns = connection.execute(
+            "select count(*) filter (where not is_priced), count(*) from innerverse_silver.turns"
+        ).fetchone()
         listed = connection.execute(
             "select model_id, reason, unpriced_turns "
             f"from innerverse_dbt_test__audit.{UNPRICED_TEST}"
@@ -70,7 +72,11 @@ def test_the_sample_build_warns_on_unpriced_turns_by_default(built: Built, capsy
     assert listed == [(UNKNOWN_MODEL, "model not in seeds/pricing.csv", unpriced)]
     warn_unpriced_turns(built.settings, built.build_result)
     warned = capsys.readouterr().err
-    assert f"warning: {unpriced:,} turns on {UNKNOWN_MODEL} (2026-09-" in warned
+    share = f"{unpriced / turns:.2%}"
+    assert (
+        f"warning: {unpriced:,} of {turns:,} turns ({share}) are on {UNKNOWN_MODEL} (2026-09-"
+        in (warned)
+    )
     assert "have no price in seeds/pricing.csv: not costed" in warned
 
 
@@ -84,16 +90,31 @@ def test_broken_periods_and_unpriced_turns_above_the_threshold_fail(broken_copy,
         run_dbt(
             [
                 "test",
-                "--select", PERIODS_TEST, UNPRICED_TEST,
+                "--select", PERIODS_TEST, UNPRICED_TEST, LIMIT_TEST,
                 "--vars", f"{{unpriced_turns_max_ppm: {ppm - 1}}}",
             ],
             settings,
-            quiet=True,
+            quiet=False,  # the warning and the count in words are not errors
         )  # fmt: skip
     out = capsys.readouterr().out
     assert f"Failure in test {PERIODS_TEST}" in out
-    assert f"Failure in test {UNPRICED_TEST}" in out
-    assert f"Got {ppm} results, configured to fail if > {ppm - 1}" in out
+    # dbt's own lines: the unpriced turns counted (a warning), the share over the limit
+    # (a failure), then the count and the share in words
+    assert f"Warning in test {UNPRICED_TEST}" in out
+    assert f"Got {unpriced} results, configured to warn if > 0" in out
+    assert f"Failure in test {LIMIT_TEST}" in out
+    assert (
+        f"Unpriced turns: {unpriced:,} of {turns:,} turns ({unpriced / turns:.2%}) have no price "
+        f"valid at their time and are not costed ({UNKNOWN_MODEL} {unpriced:,}); the build "
+        f"fails above {(ppm - 1) / 1_000_000:.2%} (var unpriced_turns_max_ppm: {ppm - 1} per "
+        "million)."
+    ) in out
+    with duckdb.connect(settings.warehouse, read_only=True) as connection:
+        over = connection.execute(
+            "select unpriced_turns, all_turns, share_of_turns "
+            f"from innerverse_dbt_test__audit.{LIMIT_TEST}"
+        ).fetchall()
+    assert over == [(unpriced, turns, pytest.approx(unpriced / turns))]
     with duckdb.connect(settings.warehouse, read_only=True) as connection:
         periods = connection.execute(
             "select price_id, model_id, rule, other_price_id "

@@ -15,9 +15,9 @@ import pytest
 from pricing.diff import ADDED, CHANGED, CLOSED, REMOVED, diff_price_lists
 from pricing.impact import DailyUsage, impact, totals
 from pricing.pricelist import COLUMNS, PriceRow
+from pricing.usage import daily_usage
 from pricing.validate import validate_price_list
 from sage.cli import main
-from sage.commands.pricing import daily_usage
 from tests.conftest import PROJECT_ROOT, Built
 
 TODAY = datetime.now(UTC).date()

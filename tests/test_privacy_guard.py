@@ -7,11 +7,12 @@ import json
 import duckdb
 import pytest
 
-from privacy.guard import GuardError, proposal, run_guard
+from lakehouse.settings import Settings
+from privacy.guard.report import GuardError
+from privacy.guard.run import proposal, run_guard
 from privacy.rules import allowlist
 from sage.cli import main
 from sage.commands.guard import describe
-from sage.config import Settings
 from tests.conftest import Built
 from tests.copies import copy_build
 

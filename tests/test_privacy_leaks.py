@@ -17,10 +17,10 @@ import json
 import duckdb
 import pytest
 
-from privacy.guard import run_guard
+from lakehouse.dbt import DbtFailed, run_dbt
+from privacy.guard.run import run_guard
 from sage.cli import main
 from sage.commands.guard import describe
-from sage.dbt import DbtFailed, run_dbt
 from tests.conftest import Built
 from tests.copies import copy_build
 

@@ -9,9 +9,10 @@ import duckdb
 import pytest
 import sqlglot
 
+from lakehouse.dbt import DbtFailed, run_dbt
+from lakehouse.settings import Settings
+from privacy import patterns
 from privacy.rules import AllowlistError, Pattern, allowlist, mask, parse_allowlist
-from sage.config import Settings
-from sage.dbt import DbtFailed, run_dbt
 from tests.conftest import Built
 
 SAMPLES = [
@@ -76,6 +77,44 @@ def test_duckdb_and_python_agree_on_every_pattern_and_format(built: Built):
                 else re.search(expressions[name], text) is not None
             )
             assert in_duckdb == expected, (name, text)
+
+
+# What a partner's telemetry may carry, and what the scrubber must catch in it.
+SCRUBBER_CASES = [
+    "sdk 1.4.2 on android 14", "contact jane.doe@example.com", "ip=203.0.113.7;",
+    "from 2001:db8::1 today", "call +44 20 7946 0958", "(415) 555-0100", "1.2.3.4.5",
+    "claude-sonnet-4-6@2026-01-01", "12:30:45", "v1:0", "a" * 300 + "@example.org",
+    "x@y", "mail me at a@b.co", "10.0.0.256", "::", "fe80::1%eth0", "+1 415 555 0100",
+]  # fmt: skip
+
+
+def test_the_scrubber_and_sql_find_the_same_personal_data(built: Built):
+    """The ingest scrubber (privacy/patterns.py) reads its rules from the allow-list;
+    on DuckDB the SQL macro gives the same answer for every rule and every case."""
+    scrubbed = patterns.rules()
+    names = list(scrubbed)
+    calls = ", ".join(
+        "{{ regex_contains('value', privacy_allowlist()['patterns']['" + name + "']) }}"
+        for name in names
+    )
+    result = run_dbt(
+        ["compile", "--inline", f"select {calls} from texts", "--no-populate-cache"],
+        built.settings,
+        quiet=True,
+    )
+    sql = result.result.results[0].node.compiled_code
+    texts = [*SAMPLES, *SCRUBBER_CASES]
+    rows = (
+        duckdb.connect()
+        .execute(sql.replace("from texts", "from (select unnest(?::varchar[]) as value)"), [texts])
+        .fetchall()
+    )
+    assert len(rows) == len(texts)
+    for text, row in zip(texts, rows, strict=True):
+        in_sql = dict(zip(names, row, strict=True))
+        assert in_sql == {name: scrubbed[name](text) for name in names}, text
+        first = next((name for name in names if in_sql[name]), None)
+        assert patterns.find_personal_data(text) == first, text
 
 
 def test_the_privacy_macros_compile_for_athena_and_parse_as_athena_sql(built: Built):

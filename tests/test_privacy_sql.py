@@ -8,8 +8,8 @@ import shutil
 
 import duckdb
 
+from lakehouse.settings import PROJECT_ROOT
 from privacy.network import ip_network
-from sage.config import PROJECT_ROOT
 from tests.conftest import Built
 from tests.copies import copy_build
 from tests.dbt_sql import compiled

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import duckdb
 
-from sage.dbt import run_dbt
+from lakehouse.dbt import run_dbt
 from tests.conftest import Built
 
 SONNET = "us.anthropic.claude-sonnet-4-6"

@@ -9,11 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.lake import S3Lake, open_lake
-from privacy.audit import AuditLog
+from lakehouse.audit.log import AuditLog
+from lakehouse.dbt import run_dbt
+from lakehouse.lake import S3Lake, open_lake
 from privacy.retention import Horizons, delete_statements, years_before
 from sage.cli import main
-from sage.dbt import run_dbt
 from tests.conftest import SAMPLE_START, Built
 from tests.copies import copy_build
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.lake import open_lake
 from ingest.pipeline import ingest_paths
 from ingest.sources import get_source
+from lakehouse.audit.log import AuditLog
 from lakehouse.handler import rollup_handler
+from lakehouse.lake import open_lake
 from lakehouse.rollup import rollup
 from lakehouse.tables import columnar_tables
-from privacy.audit import AuditLog
 from sage.cli import main
 from tests.conftest import FIXTURES, SAMPLE_START, Built
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import duckdb
 
-from ingest.lake import LakeError, S3Lake, open_lake
 from ingest.pipeline import ingest_paths
 from ingest.sources import get_source
+from lakehouse.dbt import run_dbt
+from lakehouse.lake import LakeError, S3Lake, open_lake
+from lakehouse.settings import Settings
 from sage.cli import main
-from sage.config import Settings
-from sage.dbt import run_dbt
 from tests.conftest import FIXTURES
 
 

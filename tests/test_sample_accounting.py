@@ -57,9 +57,9 @@ def test_reingesting_the_sample_adds_nothing_downstream(built: Built):
     import gzip
     import json
 
-    from ingest.lake import LocalLake
     from ingest.pipeline import ingest_paths
     from ingest.sources import get_source
+    from lakehouse.lake import LocalLake
 
     lake = LocalLake(built.settings.lake)
 

@@ -13,7 +13,7 @@ from ua_parser import load_builtins
 
 from ingest.sources.dynamodb import PLANS
 from ingest.sources.sentinel import EMOTIONS
-from sage.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")

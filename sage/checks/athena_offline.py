@@ -26,6 +26,7 @@ see tests/athena/test_model_configs.py).
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import logging
 import os
@@ -35,8 +36,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sage.config import Settings
-from sage.dbt import run_dbt
+from lakehouse.dbt import run_dbt
+from lakehouse.settings import PROJECT_ROOT, Settings
 
 REGION = "us-east-1"
 # Where the stand-in lake is: any s3:// URL; the external tables' LOCATION names it.
@@ -134,10 +135,23 @@ def _prepare_account() -> None:
     )
 
 
+def macro_cases() -> list[dict[str, str | None]]:
+    """The macro test cases (seeds/macro_cases.csv) as the test reads the seed: offline
+    there is no warehouse to read them from, so they are given as a var."""
+    with (PROJECT_ROOT / "seeds" / "macro_cases.csv").open(newline="", encoding="utf-8") as handle:
+        return [
+            {name: value if value != "" else None for name, value in row.items()}
+            for row in csv.DictReader(handle)
+        ]
+
+
 def compile_for_athena(target_path: Path) -> AthenaSql:
     """Compile the project for Athena offline; ``target_path`` receives dbt's artefacts."""
     settings = Settings.from_env(lake=LAKE_URL, target="athena")
-    common = ["--target-path", str(target_path), "--no-populate-cache"]
+    common = [
+        "--target-path", str(target_path), "--no-populate-cache",
+        "--vars", json.dumps({"macro_cases": macro_cases()}),
+    ]  # fmt: skip
     sent = _SentQueries()
     with offline_aws():
         result = run_dbt(["compile", *common], settings, quiet=True)

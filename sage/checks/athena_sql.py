@@ -22,7 +22,9 @@ an opaque ``Command``. So on top of parsing, :func:`athena_problems` rejects:
   does not: a ``create table`` with columns is Hive DDL on Athena, so table or
   column properties in ``with (...)`` (``format``, ``external_location``,
   ``partition_projection_*``) are rejected; Athena spells them ``row format``,
-  ``location`` and ``tblproperties``.
+  ``location`` and ``tblproperties``;
+- statements longer than Athena's query string limit (262,144 bytes), which
+  Athena refuses before it parses anything.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 FUNCTIONS_FILE = Path(__file__).with_name("trino_functions.txt")
+
+# Athena's quota on the length of one query string (StartQueryExecution's QueryString).
+MAX_QUERY_BYTES = 262_144
 
 # Tokens sqlglot's Trino tokenizer accepts that Athena's engine rejects.
 _FOREIGN_TOKENS = {
@@ -70,6 +75,11 @@ def athena_problems(sql: str, *, iceberg: bool = False) -> list[str]:
         return ["no SQL statement"]
 
     problems: list[str] = []
+    size = len(sql.encode())
+    if size > MAX_QUERY_BYTES:
+        problems.append(
+            f"{size:,} bytes: over Athena's query string limit of {MAX_QUERY_BYTES:,} bytes"
+        )
     hive = bool(tokens) and tokens[0].token_type == TokenType.HIVE_TOKEN_STREAM
     if hive:
         problems += _trino_ddl_problems(tokens)
@@ -104,20 +114,20 @@ def _trino_ddl_problems(tokens: list) -> list[str]:
     ]
 
 
-def _syntax_problems(statement: exp.Expression) -> list[str]:
+def _syntax_problems(statement: exp.Expr) -> list[str]:
     problems = []
     for node in statement.find_all(exp.WithinGroup):
         problems.append(
             f"`{node.sql('athena')[:60]}`: ordered-set aggregates (within group) do not exist in "
             "Athena; use approx_percentile (see macros/stats/percentile.sql)"
         )
-    for node in statement.find_all(exp.Star):
-        if any(node.args.get(key) for key in ("except_", "replace", "rename")):
+    for star in statement.find_all(exp.Star):
+        if any(star.args.get(key) for key in ("except_", "replace", "rename")):
             problems.append("`* exclude/replace (...)` is DuckDB syntax; list the columns")
     return problems
 
 
-def _function_problems(statement: exp.Expression, sql: str) -> list[str]:
+def _function_problems(statement: exp.Expr, sql: str) -> list[str]:
     known = athena_functions()
     problems = []
     for node in statement.find_all(exp.Func):
@@ -152,7 +162,7 @@ def _translated(node: exp.Func, sql: str) -> list[str]:
     return [f"`{rendered[:60]}` is Athena's spelling; sqlglot translated it from another dialect"]
 
 
-def _iceberg_type_problems(statement: exp.Expression) -> list[str]:
+def _iceberg_type_problems(statement: exp.Expr) -> list[str]:
     """Iceberg stores timestamps in microseconds and has no bounded strings."""
     problems = []
     for node in statement.find_all(exp.DataType):
@@ -183,7 +193,7 @@ _FRACTIONAL_TYPES = (
 )  # fmt: skip
 
 
-def is_fractional(node: exp.Expression) -> bool:
+def is_fractional(node: exp.Expr) -> bool:
     """Whether Athena types the expression as double (or an explicit decimal).
 
     A cautious reading: a column or a literal like 2.5 (a DECIMAL with one

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 CENT = Decimal("0.005")  # half a cent: two amounts within it round to the same cent
 DOUBLE_RELATIVE = 1e-9
@@ -259,10 +260,10 @@ def _by_key(rows: Iterable[tuple], positions: list[int]) -> dict[tuple, tuple] |
 
 def _bracket_by_key(
     bracket: Bracket | None, columns: list[str], key: list[str]
-) -> dict[str, dict[tuple, tuple]] | None:
+) -> dict[str, dict[tuple, dict[str, Any]]] | None:
     if bracket is None:
         return None
-    sides = {}
+    sides: dict[str, dict[tuple, dict[str, Any]]] = {}
     for side, rows in (("lower", bracket.lower), ("upper", bracket.upper)):
         names = [column.lower() for column in rows.columns]
         if not set(key) <= set(names):
@@ -276,7 +277,7 @@ def _bracket_by_key(
 
 
 def _outside_bracket(
-    exact: object, approximate: object, bounds: dict | None, row_key: tuple, column: str
+    exact: Any, approximate: Any, bounds: dict | None, row_key: tuple, column: str
 ) -> str | None:
     """Why an approximate percentile is not accepted, or None when both values lie
     within the row's exact bracket."""
@@ -403,7 +404,7 @@ def bracket_queries(settings, tables: Sequence[GoldTable], target_path) -> dict[
     """
     import json
 
-    from sage.dbt import run_dbt
+    from lakehouse.dbt import run_dbt
 
     approximate = [table for table in tables if table.approximate]
     queries: dict[str, dict] = {table.name: {} for table in approximate}

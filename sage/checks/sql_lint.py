@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sage.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 SOURCE_FOLDERS = ("models", "data-tests", "analyses")
 MACRO_DEFINITION = re.compile(r"{%-?\s*macro\s+(\w+)\s*\(")

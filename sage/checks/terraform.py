@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sage.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 INFRA = PROJECT_ROOT / "infra"
 CHECKOV = PROJECT_ROOT / ".venv-checkov" / "bin" / "checkov"

@@ -9,11 +9,13 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from ingest.lake import Lake, LocalLake, open_lake
-from privacy.audit import EVENTS, TABLE_ENV, AuditError, AuditLog, AuditRecord
-from privacy.audit_head import HEAD_ENV
-from privacy.audit_key import AUDIT_KEY_ENV
-from privacy.erasure import audit_expectations
+from lakehouse.audit.head import HEAD_ENV
+from lakehouse.audit.key import AUDIT_KEY_ENV
+from lakehouse.audit.log import AuditLog
+from lakehouse.audit.records import EVENTS, TABLE_ENV, AuditError, AuditRecord
+from lakehouse.console import table
+from lakehouse.lake import Lake, LocalLake, is_s3, open_lake
+from privacy.erasure.ledger import audit_expectations
 from sage.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -23,7 +25,6 @@ from sage.commands.common import (
     say,
     settings_from,
 )
-from sage.console import table
 
 
 def _month(text: str) -> str:
@@ -139,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         )
     settings = settings_from(args)
     in_table = bool(os.environ.get(TABLE_ENV, "").strip())
-    if not in_table and not settings.lake.startswith("s3://") and not Path(settings.lake).is_dir():
+    if not in_table and not is_s3(settings.lake) and not Path(settings.lake).is_dir():
         raise CommandError(
             f"no lake at {settings.lake}: check --lake or SAGE_LAKE (or set {TABLE_ENV} to "
             "read the audit table)",

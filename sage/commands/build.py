@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from privacy.guard import DEFAULT_MAX_ROWS
+from lakehouse.dbt import DbtFailed, run_dbt
+from lakehouse.settings import Settings
+from privacy.guard.report import DEFAULT_MAX_ROWS
 from privacy.pseudonym import PepperError, pepper_from_env
 from sage.commands import guard as guard_command
 from sage.commands import partner as partner_command
 from sage.commands import pricing
 from sage.commands.common import EXIT_OK, CommandError, add_location_flags, settings_from
-from sage.config import Settings
-from sage.dbt import DbtFailed, run_dbt
 
 
 def register(subparsers) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sage.config import Settings
+from lakehouse.settings import Settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the command ran and something in the data or the build failed

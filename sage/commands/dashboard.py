@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dashboard.gold import DashboardError
 from dashboard.site import SiteError, build_site
+from lakehouse.settings import Settings
 from sage.commands.common import (
     EXIT_OK,
     CommandError,
@@ -15,7 +16,6 @@ from sage.commands.common import (
     settings_from,
     warn,
 )
-from sage.config import Settings
 
 
 def register(subparsers) -> None:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import time
 from pathlib import Path
 
-from ingest.lake import open_lake
-from ingest.pipeline import ingest_paths
-from ingest.sources import SOURCES, get_source
-from privacy.audit_head import default_head_path
+from ingest.pipeline import IngestReport
+from ingest.sample_run import generate_ingest_build
+from lakehouse.audit.head import default_head_path
+from lakehouse.console import Progress
+from lakehouse.lake import Lake, is_s3, open_lake
 from sage.commands import build as build_command
 from sage.commands import ingest as ingest_command
 from sage.commands import summary as summary_command
 from sage.commands.common import EXIT_OK, CommandError, say, settings_from
 from sage.commands.generate import default_start
-from sage.console import Progress
 
 DEMO_MARKER = ".sage-demo"
 
@@ -42,7 +41,7 @@ def register(subparsers) -> None:
 
 def _reset_lake(lake_url: str) -> None:
     """Empty the demo's own lake; refuse to touch one with other data in it."""
-    if lake_url.startswith("s3://"):
+    if is_s3(lake_url):
         raise CommandError(
             "the demo writes a local lake; unset SAGE_LAKE or point it at a folder", status=2
         )
@@ -61,41 +60,39 @@ def _reset_lake(lake_url: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sample_data.generate import generate
-
     settings = settings_from(args)
-    timings: list[tuple[str, float]] = []
+    generating = Progress("generate")
+    ingesting: list[Progress] = []
 
-    started = time.monotonic()
-    start = default_start(args.days)
-    progress = Progress("generate")
-    manifest = generate(
-        args.sample, users=args.users, days=args.days, start=start, seed=args.seed,
-        progress=lambda done, total: progress.update(done, total, "days"),
-    )  # fmt: skip
-    progress.done()
-    timings.append(("generate", time.monotonic() - started))
+    def lake() -> Lake:
+        generating.done()
+        _reset_lake(settings.lake)
+        return open_lake(settings.lake)
 
-    started = time.monotonic()
-    _reset_lake(settings.lake)
-    lake = open_lake(settings.lake)
-    for name in manifest["sources"]:
-        if name not in SOURCES:
-            continue
-        progress = Progress(f"ingest {name}")
-        report = ingest_paths(
-            get_source(name), lake, [args.sample / name], progress=ingest_command.show(progress)
-        )
-        progress.done()
+    def ingest_progress(name: str):
+        ingesting.append(Progress(f"ingest {name}"))
+        return ingest_command.show(ingesting[-1])
+
+    def ingested(report: IngestReport, lake: Lake) -> None:
+        ingesting[-1].done()
         say(ingest_command.describe(report, lake.url))
         for problem in report.rejected_files:
             say(f"  unreadable: {problem.message} (copied to quarantine)")
-    timings.append(("ingest", time.monotonic() - started))
 
-    started = time.monotonic()
-    # The demo's lake was just replaced, so Silver is rebuilt from it as well.
-    build_command.build(settings, full_refresh=True, rebuild_silver=True)
-    timings.append(("dbt build", time.monotonic() - started))
+    run = generate_ingest_build(
+        args.sample,
+        lake,
+        # The demo's lake was just replaced, so Silver is rebuilt from it as well.
+        lambda: build_command.build(settings, full_refresh=True, rebuild_silver=True),
+        users=args.users,
+        days=args.days,
+        start=default_start(args.days),
+        seed=args.seed,
+        generate_progress=lambda done, total: generating.update(done, total, "days"),
+        ingest_progress=ingest_progress,
+        ingested=ingested,
+    )
+    timings = run.timings
 
     say()
     say(summary_command.describe(summary_command.cost_summary(settings)))

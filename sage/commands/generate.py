@@ -6,8 +6,8 @@ import argparse
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from lakehouse.console import Progress
 from sage.commands.common import EXIT_OK, CommandError, say
-from sage.console import Progress
 
 
 def register(subparsers) -> None:

@@ -6,7 +6,10 @@ import argparse
 import os
 from pathlib import Path
 
-from privacy.guard import DEFAULT_MAX_ROWS, GuardError, GuardReport, proposal, run_guard
+from lakehouse.console import Progress, table
+from lakehouse.settings import Settings
+from privacy.guard.report import DEFAULT_MAX_ROWS, GuardError, GuardReport
+from privacy.guard.run import proposal, run_guard
 from privacy.rules import AllowlistError
 from sage.commands.common import (
     EXIT_FAILED,
@@ -18,8 +21,6 @@ from sage.commands.common import (
     settings_from,
     warn,
 )
-from sage.config import Settings
-from sage.console import Progress, table
 
 DEFAULT_REPORT = "reports/privacy-guard.json"
 

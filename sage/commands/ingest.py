@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from ingest.lake import LakeError, open_lake
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.sources import SOURCES, get_source
+from lakehouse.console import Progress
+from lakehouse.lake import LakeError, open_lake
 from sage.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -17,7 +18,6 @@ from sage.commands.common import (
     settings_from,
     warn,
 )
-from sage.console import Progress
 
 
 def register(subparsers) -> None:

@@ -7,7 +7,11 @@ import argparse
 import json
 from pathlib import Path
 
-from ingest.lake import LakeError, open_lake
+from lakehouse.audit.log import AuditLog
+from lakehouse.console import Progress, table
+from lakehouse.lake import LakeError, open_lake
+from lakehouse.settings import Settings
+from lakehouse.warehouse import WarehouseError, open_warehouse
 from partners.analytics import (
     PartnerError,
     check_month,
@@ -18,7 +22,7 @@ from partners.analytics import (
 from partners.bundle import build_bundle, verify_bundle
 from partners.cleanup import cleanup
 from partners.delivery import DEFAULT_EXPIRES, MAX_EXPIRES, deliver, open_outbox
-from partners.history import all_states
+from partners.history import MonthState, all_states
 from partners.signing import (
     ENV,
     SigningKeyError,
@@ -27,7 +31,6 @@ from partners.signing import (
     new_key_pem,
     signing_key_from_env,
 )
-from privacy.audit import AuditLog
 from sage.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -37,9 +40,6 @@ from sage.commands.common import (
     say,
     settings_from,
 )
-from sage.config import Settings
-from sage.console import Progress, table
-from sage.warehouse import WarehouseError, open_warehouse
 
 
 def register(subparsers) -> None:
@@ -215,7 +215,7 @@ def run_cleanup(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     lake, log = _audit(settings)
-    states = all_states(log)
+    states: dict[tuple[str, str], MonthState | None] = dict(all_states(log))
     for partner, month in partitions_in_lake(lake):
         states.setdefault((partner, month), None)
     rows = []
@@ -271,7 +271,7 @@ def run_verify(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.bundle}: does not verify:\n  " + "\n  ".join(result.problems))
     say(
         f"{args.bundle}: verified: {result.partner} {result.month}, {result.files} files, "
-        f"{result.rows:,} rows, certificate signed by key {result.public_key_sha256[:16]}…"
+        f"{result.rows:,} rows, certificate signed by key {(result.public_key_sha256 or '')[:16]}…"
         + ("" if pinned else " (the bundled key: pin yours with --public-key)")
     )
     return EXIT_OK

@@ -17,16 +17,20 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from lakehouse.console import Progress
+from lakehouse.settings import PROJECT_ROOT, Settings
+from lakehouse.warehouse import WarehouseError
 from pricing.acknowledged import FILE_NAME as ACKNOWLEDGED_FILE_NAME
 from pricing.acknowledged import Acknowledgements, read_acknowledgements
 from pricing.catalog import CatalogFormatError, CatalogPrice
 from pricing.check import check_data, compare
 from pricing.diff import diff_price_lists
 from pricing.git import GitError, base_version
-from pricing.impact import DailyUsage, impact
+from pricing.impact import impact
 from pricing.package_file import PackageError, download, normalized, read_member
 from pricing.pricelist import PriceList
 from pricing.snapshot import CATALOGS, SnapshotError, read_snapshot, take_snapshot, write_snapshot
+from pricing.usage import daily_usage, unpriced_model_usage
 from pricing.validate import (
     check_turns_priced,
     unpriced_models,
@@ -43,8 +47,6 @@ from sage.commands.common import (
     settings_from,
     warn,
 )
-from sage.config import PROJECT_ROOT, Settings
-from sage.console import Progress
 from sage.pricing_report import (
     DiffReport,
     Usage,
@@ -52,7 +54,6 @@ from sage.pricing_report import (
     render_markdown,
     render_text,
 )
-from sage.warehouse import WarehouseError, open_warehouse
 
 PRICE_LIST = PROJECT_ROOT / "seeds" / "pricing.csv"
 SNAPSHOTS = PROJECT_ROOT / "pricing" / "snapshots"
@@ -302,31 +303,6 @@ def run_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def daily_usage(settings: Settings) -> list[DailyUsage]:
-    """Token totals per UTC day and model id as the app logged it (the restricted
-    ``private.model_usage_daily``: Gold closes model ids to the price list, and a model
-    missing from it must still be seen here): the same SQL on DuckDB and Athena."""
-    sql = f"""
-        select turn_date, model_id, turns, tokens_in, tokens_out, tokens_cache_read,
-               tokens_cache_write
-        from {settings.relation("private", "model_usage_daily")}
-    """
-    with open_warehouse(settings) as warehouse:
-        rows = warehouse.query(sql)
-    return [
-        DailyUsage(
-            turn_date=row["turn_date"],
-            model_id=row["model_id"],
-            turns=int(row["turns"] or 0),
-            tokens_in=int(row["tokens_in"] or 0),
-            tokens_out=int(row["tokens_out"] or 0),
-            tokens_cache_read=int(row["tokens_cache_read"] or 0),
-            tokens_cache_write=int(row["tokens_cache_write"] or 0),
-        )
-        for row in rows
-    ]
-
-
 def _usage_source(settings: Settings) -> str:
     relation = settings.relation("private", "model_usage_daily")
     if settings.target == "athena":
@@ -508,23 +484,15 @@ def warn_unpriced_turns(settings: Settings, dbt_result) -> None:
     results = getattr(getattr(dbt_result, "result", None), "results", None) or []
     if not any(item.node.name == UNPRICED_TEST and item.status == "warn" for item in results):
         return
-    sql = f"""
-        select model_id, sum(unpriced_turns) as unpriced_turns,
-               min(turn_date) as first_day, max(turn_date) as last_day
-        from {settings.relation("private", "model_usage_daily")}
-        where unpriced_turns > 0
-        group by 1
-        order by 2 desc, 1
-    """
     try:
-        with open_warehouse(settings) as warehouse:
-            rows = warehouse.query(sql)
+        rows = unpriced_model_usage(settings)
     except WarehouseError:
         return
     price_list = _display(PRICE_LIST)
     for row in rows:
+        unpriced, all_turns = int(row["unpriced_turns"]), int(row["all_turns"])
         warn(
-            f"warning: {int(row['unpriced_turns']):,} turns on {row['model_id']} "
-            f"({row['first_day']} .. {row['last_day']}) have no price in {price_list}: "
-            "not costed (see README, Changing a price)"
+            f"warning: {unpriced:,} of {all_turns:,} turns ({unpriced / all_turns:.2%}) are on "
+            f"{row['model_id']} ({row['first_day']} .. {row['last_day']}) and have no price in "
+            f"{price_list}: not costed (see README, Changing a price)"
         )

@@ -7,8 +7,12 @@ import contextlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ingest.lake import LakeError, open_lake
-from privacy.audit import AuditError, AuditLog
+from lakehouse.audit.log import AuditLog
+from lakehouse.audit.records import AuditError
+from lakehouse.console import table
+from lakehouse.lake import LakeError, is_s3, open_lake
+from lakehouse.settings import Settings
+from lakehouse.warehouse import WarehouseError, open_warehouse
 from privacy.retention import (
     BRONZE_DAYS,
     QUARANTINE_DAYS,
@@ -31,9 +35,6 @@ from sage.commands.common import (
     say,
     settings_from,
 )
-from sage.config import Settings
-from sage.console import table
-from sage.warehouse import WarehouseError, open_warehouse
 
 
 def register(subparsers) -> None:
@@ -142,7 +143,7 @@ def build_plan(settings: Settings, horizons: Horizons, lake, warehouse) -> Reten
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     horizons = Horizons.on(args.today or datetime.now(UTC).date())
-    if not settings.lake.startswith("s3://") and not Path(settings.lake).is_dir():
+    if not is_s3(settings.lake) and not Path(settings.lake).is_dir():
         raise CommandError(
             f"no lake at {settings.lake}: check --lake or SAGE_LAKE; nothing was deleted",
             status=EXIT_USAGE,

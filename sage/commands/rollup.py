@@ -8,7 +8,10 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ingest.lake import LakeError, open_lake
+from lakehouse.audit.log import AuditLog
+from lakehouse.audit.records import AuditError
+from lakehouse.console import Progress, table
+from lakehouse.lake import LakeError, open_lake
 from lakehouse.rollup import (
     DEFAULT_LATE_DAYS,
     LATE_DAYS_ENV,
@@ -18,7 +21,6 @@ from lakehouse.rollup import (
     rollup,
 )
 from lakehouse.tables import TableDeclarationError, columnar_tables
-from privacy.audit import AuditError, AuditLog
 from sage.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -30,7 +32,6 @@ from sage.commands.common import (
     warn,
 )
 from sage.commands.retention import size
-from sage.console import Progress, table
 
 
 def register(subparsers) -> None:

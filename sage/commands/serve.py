@@ -20,6 +20,7 @@ from dashboard.auth import (
 )
 from dashboard.server import ServerConfig, make_server
 from dashboard.site import SAGE_PAGE, TRANSPARENCY_PAGE
+from lakehouse.settings import Settings
 from sage.commands import dashboard as dashboard_command
 from sage.commands.common import (
     EXIT_OK,
@@ -29,7 +30,6 @@ from sage.commands.common import (
     say,
     warn,
 )
-from sage.config import Settings
 
 
 def register(subparsers) -> None:
@@ -132,8 +132,9 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
-    host, port = server.server_address[:2]
-    shown_host = f"[{host}]" if ":" in str(host) else host
+    address, port = server.server_address[:2]
+    host = str(address)  # an IP address, as text
+    shown_host = f"[{host}]" if ":" in host else host
     say(f"serving {site} on http://{shown_host}:{port}/")
     say(f"  public   http://{shown_host}:{port}/safety/transparency")
     if credentials is not None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from lakehouse.settings import Settings
+from lakehouse.warehouse import WarehouseError, open_warehouse
 from sage.commands.common import EXIT_OK, CommandError, add_location_flags, say, settings_from
-from sage.config import Settings
-from sage.warehouse import WarehouseError, open_warehouse
 
 
 def register(subparsers) -> None:

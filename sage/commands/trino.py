@@ -8,8 +8,9 @@ import signal
 import threading
 from pathlib import Path
 
+from lakehouse.lake import is_s3
+from lakehouse.settings import Settings
 from sage.commands.common import EXIT_OK, EXIT_USAGE, CommandError, say
-from sage.config import Settings
 
 DATA_ENV = "SAGE_TRINO_DATA"
 
@@ -55,7 +56,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from sage.trino_server.server import TrinoServer, TrinoStartFailed
 
     settings = Settings.from_env(lake=args.lake)
-    if settings.lake.startswith("s3://"):
+    if is_s3(settings.lake):
         raise CommandError(
             "sage trino serve reads a local lake; for a lake on S3, run a Trino cluster "
             "with S3 access (see the README)",

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML, installed with dbt-core
 
-from sage.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 SOURCES = PROJECT_ROOT / "models" / "bronze" / "_lake__sources.yml"
 

@@ -15,10 +15,10 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from lakehouse.dbt import DbtFailed, run_dbt
+from lakehouse.settings import PROJECT_ROOT, Settings
 from sage.checks.athena_offline import LAKE_URL, AthenaSql, offline_aws
 from sage.checks.athena_sql import athena_problems, divisions_without_a_double
-from sage.config import PROJECT_ROOT, Settings
-from sage.dbt import DbtFailed, run_dbt
 
 
 def test_every_statement_is_athena_sql(athena_sql: AthenaSql):
@@ -160,6 +160,14 @@ def test_duckdb_sql_is_not_taken_for_athena_sql(built):
 )
 def test_foreign_sql_is_rejected(sql, problem):
     assert any(problem in found for found in athena_problems(sql))
+
+
+def test_a_query_over_athenas_length_limit_is_rejected():
+    columns = ", ".join(f"a + {n} as c{n}" for n in range(20_000))
+    sql = f"select {columns} from t"
+    assert len(sql.encode()) > 262_144
+    assert any("query string limit of 262,144 bytes" in found for found in athena_problems(sql))
+    assert athena_problems("select a + 1 as c1 from t") == []
 
 
 def test_iceberg_tables_get_microsecond_timestamps_and_unbounded_strings():

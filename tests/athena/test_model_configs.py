@@ -15,8 +15,8 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from lakehouse.settings import PROJECT_ROOT
 from sage.checks.athena_offline import AthenaSql
-from sage.config import PROJECT_ROOT
 
 # dbt-athena's incremental strategies per table type (see its validate_get_incremental_strategy).
 STRATEGIES = {"iceberg": {"merge", "append"}, "hive": {"insert_overwrite", "append"}}

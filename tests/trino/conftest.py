@@ -28,10 +28,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.lake import open_lake
+from lakehouse.dbt import run_dbt
+from lakehouse.lake import open_lake
 from lakehouse.rollup import rollup
-from sage.config import Settings
-from sage.dbt import run_dbt
+from lakehouse.settings import Settings
 from sage.trino_server.install import TrinoUnavailable, installed, trino_home
 from sage.trino_server.lake import first_day, make_table_folders
 from sage.trino_server.server import WAREHOUSE_CATALOG, TrinoServer

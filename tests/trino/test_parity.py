@@ -19,9 +19,11 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from ingest.lake import open_lake
 from ingest.pipeline import ingest_paths
 from ingest.sources import SOURCES, get_source
+from lakehouse.dbt import run_dbt
+from lakehouse.lake import open_lake
+from lakehouse.settings import Settings
 from privacy.pseudonym import DEMO_PEPPER, pseudonymise_raw
 from sage.checks.engine_parity import (
     RANK_MARGIN,
@@ -37,8 +39,6 @@ from sage.checks.engine_parity import (
     read_trino,
 )
 from sage.cli import main
-from sage.config import Settings
-from sage.dbt import run_dbt
 from sample_data.world import World
 from tests.conftest import SAMPLE_START, Built
 from tests.trino.conftest import TrinoBuild

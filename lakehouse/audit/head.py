@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from ingest.lake import Lake, LocalLake, S3Lake
+from lakehouse.lake import Lake, LocalLake, S3Lake, is_s3
 
 HEAD_ENV = "SAGE_AUDIT_HEAD"
 HEAD_SUFFIX = ".audit-head.json"
@@ -122,7 +122,7 @@ class FileHead:
 class S3Head:
     """The head in one S3 object, replaced by a PUT conditional on its ETag."""
 
-    def __init__(self, bucket: str, key: str, client):
+    def __init__(self, bucket: str, key: str, client: Any):
         self.bucket, self.key, self.client = bucket, key, client
         self.location = f"s3://{bucket}/{key}"
 
@@ -173,7 +173,7 @@ class DynamoDBHead:
     """The head as one item of the audit table, in a partition of its own (so the
     records' Query never sees it), moved by a PutItem conditional on its number."""
 
-    def __init__(self, table: str, client, location: str):
+    def __init__(self, table: str, client: Any, location: str):
         self.table, self.client = table, client
         self.location = f"{location}, item log={HEAD_PARTITION}"
         self._key = {"log": {"S": HEAD_PARTITION}, "seq": {"N": "0"}}
@@ -183,7 +183,10 @@ class DynamoDBHead:
 
         failed = f"the audit head at {self.location}: {operation} failed"
         try:
-            return getattr(self.client, operation)(TableName=self.table, **params)
+            response: dict[str, Any] = getattr(self.client, operation)(
+                TableName=self.table, **params
+            )
+            return response
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
             if code == "ConditionalCheckFailedException":
@@ -222,7 +225,7 @@ class DynamoDBHead:
 
 def head_at(location: str) -> HeadStore:
     """A head from ``SAGE_AUDIT_HEAD``: ``s3://bucket/key`` or a local file."""
-    if location.startswith("s3://"):
+    if is_s3(location):
         lake = S3Lake(location)
         if not lake.prefix or lake.prefix.endswith("/"):
             raise HeadError(f"{HEAD_ENV}={location} names no object (expected s3://bucket/key)")

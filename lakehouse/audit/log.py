@@ -2,11 +2,11 @@
 
 A record is ``{seq, at, event, details, prev_hash, key_id, hash}``: ``hash`` is
 the HMAC-SHA256, keyed with the audit key (``SAGE_AUDIT_KEY``, never stored with
-the log: privacy/audit_key.py), of the canonical JSON of the other fields;
+the log: lakehouse/audit/key.py), of the canonical JSON of the other fields;
 ``prev_hash`` is the previous record's ``hash`` (64 zeros for the first), and
 ``key_id`` names the key without giving it away. Without the key nobody can
 change, forge, re-number or re-chain a record so that it verifies. The head
-(privacy/audit_head.py: the newest record's number and hash, kept apart from the
+(lakehouse/audit/head.py: the newest record's number and hash, kept apart from the
 records) shows a log cut short. :meth:`AuditLog.verify` checks both and says
 where the log is broken; ``sage audit --verify`` also checks that every erasure
 the ledger and receipts show has its records.
@@ -31,19 +31,14 @@ erasure records carry the request id; the pseudonymous id stays in the ledger.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from ingest.lake import Lake, LakeError, LocalLake, S3Lake
-from privacy.audit_head import (
+from lakehouse.audit.head import (
     HEAD_ENV,
     DynamoDBHead,
     Head,
@@ -52,331 +47,30 @@ from privacy.audit_head import (
     head_at,
     head_beside,
 )
-from privacy.audit_key import AUDIT_KEY_ENV, AuditKeyError, audit_key_from_env, key_id, keyed_hash
-
-GENESIS_HASH = "0" * 64
-PREFIX = "audit/log/"
-TABLE_ENV = "SAGE_AUDIT_TABLE"  # set: the audit log is this DynamoDB table
-
-# Every event the log accepts; an unknown name is a programming error, not a new event.
-EVENTS = {
-    "RETENTION_APPLIED": "expired Bronze partitions, quarantine objects and Silver rows",
-    "BRONZE_ROLLED_UP": "closed Bronze days turned into Parquet, their NDJSON.gz removed",
-    "ERASURE_REQUESTED": "an erasure request was recorded in the ledger",
-    "ERASURE_COMPLETED": "an erasure request was applied to Silver, Gold and Bronze",
-    "ERASURE_FAILED": "applying an erasure request stopped part-way; it resumes when re-run",
-    "BUNDLE_CREATED": "a partner's monthly telemetry bundle was built",
-    "BUNDLE_DELIVERED": "a partner confirmed delivery of a bundle",
-    "TELEMETRY_DELETED": "a partner's delivered telemetry was deleted",
-    "SCRUB_VIOLATION": "partner telemetry held something that looked like personal data",
-    "ERROR": "a privacy operation failed",
-    "LOG_KEYED": "the log was keyed: the unkeyed records before this one are fixed as they stand",
-}
-# How many missing records of one kind --verify names before it counts the rest.
-NAMED_PROBLEMS = 10
-
-
-class AuditError(RuntimeError):
-    pass
-
-
-class AlreadyExists(AuditError):
-    """Another writer appended this sequence number first."""
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    seq: int
-    at: str
-    event: str
-    details: dict[str, Any]
-    prev_hash: str
-    hash: str
-    key_id: str | None = None  # None: written before the log was keyed
-
-    def to_json(self) -> bytes:
-        return (json.dumps(asdict(self), sort_keys=True, indent=2) + "\n").encode()
-
-
-def _canonical(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def record_mac(
-    key: str,
-    seq: int,
-    at: str,
-    event: str,
-    details: dict[str, Any],
-    prev_hash: str,
-    record_key_id: str,
-) -> str:
-    """A record's keyed hash: HMAC-SHA256 of its canonical JSON, ``hash`` left out."""
-    body = {
-        "seq": seq,
-        "at": at,
-        "event": event,
-        "details": details,
-        "prev_hash": prev_hash,
-        "key_id": record_key_id,
-    }
-    return keyed_hash(key, _canonical(body))
-
-
-def legacy_record_hash(
-    seq: int, at: str, event: str, details: dict[str, Any], prev_hash: str
-) -> str:
-    """The unkeyed SHA-256 that records written before the key carry: checked, never
-    written."""
-    body = {"seq": seq, "at": at, "event": event, "details": details, "prev_hash": prev_hash}
-    return hashlib.sha256(_canonical(body)).hexdigest()
-
-
-@dataclass(frozen=True)
-class Expected:
-    """A record the log must hold, because something outside it says so (an erasure
-    request in the ledger, a receipt)."""
-
-    event: str
-    details: dict[str, str]  # the record's details must hold these
-    because: str  # e.g. "erasure request X is in the ledger"
-
-
-class AuditStore(Protocol):
-    location: str
-
-    def create(self, seq: int, data: bytes) -> None:
-        """Store record ``seq``; AlreadyExists if it is there already."""
-        ...
-
-    def sequence_numbers(self) -> list[int]: ...
-
-    def read(self, seq: int) -> bytes: ...
-
-    # A store may also offer ``entries()``, every ``(seq, data)`` in order in one pass,
-    # and ``last_seq()``, the highest number or None; AuditLog uses them when present.
-
-
-class LakeAuditStore:
-    """One object per record, ``audit/log/000000000042.json``, in a local or S3 lake."""
-
-    def __init__(self, lake: Lake):
-        self.lake = lake
-        self.location = lake.uri(PREFIX)
-
-    @staticmethod
-    def key(seq: int) -> str:
-        return f"{PREFIX}{seq:012d}.json"
-
-    def create(self, seq: int, data: bytes) -> None:
-        key = self.key(seq)
-        if isinstance(self.lake, LocalLake):
-            path = self.lake.root / key
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Written whole beside the target, then hard-linked into place: link() fails
-            # if the name exists, so the create is atomic and exclusive.
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.link(tmp, path)
-            except FileExistsError:
-                raise AlreadyExists(key) from None
-            finally:
-                Path(tmp).unlink(missing_ok=True)
-        elif isinstance(self.lake, S3Lake):
-            from botocore.exceptions import ClientError
-
-            try:
-                self.lake.client.put_object(
-                    Bucket=self.lake.bucket,
-                    Key=self.lake._key(key),
-                    Body=data,
-                    IfNoneMatch="*",  # S3 conditional write: fails if the key exists
-                )
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
-                if code in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
-                    raise AlreadyExists(key) from None
-                raise AuditError(f"could not write {self.lake.uri(key)}: {exc}") from exc
-        else:
-            raise AuditError(f"no exclusive create for a lake of type {type(self.lake).__name__}")
-
-    def sequence_numbers(self) -> list[int]:
-        numbers = []
-        for item in self.lake.list(PREFIX):
-            name = item.key[len(PREFIX) :]
-            if name.endswith(".json") and name[:-5].isdigit():
-                numbers.append(int(name[:-5]))
-        return sorted(numbers)
-
-    def read(self, seq: int) -> bytes:
-        return self.lake.read_bytes(self.key(seq))
-
-
-# DynamoDB: the whole chain is one partition (``log`` = "audit") ordered by the
-# numeric sort key ``seq``, so reading it in order is one paginated Query and the
-# head is a Query of one item, newest first. One partition takes about 1,000
-# writes a second, far above what privacy operations append.
-PARTITION_KEY, SORT_KEY, PARTITION = "log", "seq", "audit"
-# Copied from each record to top-level attributes, for queries in the console.
-# They are not hashed: `sage audit` filters on the record itself, and --verify
-# reports an item whose copies disagree with its record.
-SEARCHABLE = ("event", "at", "partner", "month")
-_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
-
-
-def searchable_attributes(data: bytes) -> dict[str, str]:
-    """``event`` and ``at`` of a record, and ``partner`` and ``month`` if its details
-    carry them, as strings."""
-    record = json.loads(data)
-    details = record.get("details") if isinstance(record.get("details"), dict) else {}
-    found = {name: record.get(name) for name in ("event", "at")}
-    found.update({name: details.get(name) for name in ("partner", "month")})
-    return {name: str(value) for name, value in found.items() if value is not None}
-
-
-class DynamoDBAuditStore:
-    """One item per record in a DynamoDB table: key ``log`` (string, always "audit")
-    and ``seq`` (number); the record's JSON as written in ``record``; and
-    :data:`SEARCHABLE` copied out of it.
-
-    Credentials, region and endpoint come from the standard AWS environment
-    (``AWS_REGION`` or ``AWS_DEFAULT_REGION``; ``AWS_ENDPOINT_URL_DYNAMODB`` or
-    ``AWS_ENDPOINT_URL`` for a local server such as moto's).
-    """
-
-    def __init__(self, table: str, client=None, *, page_size: int | None = None):
-        if not _TABLE_NAME.match(table):
-            raise AuditError(
-                f"{table!r} is not a DynamoDB table name (3 to 255 letters, digits, '_', '-' "
-                f"or '.'): check {TABLE_ENV}"
-            )
-        self.table = table
-        self.page_size = page_size  # items per Query page; None: DynamoDB's 1 MB pages
-        if client is None:
-            import boto3
-
-            region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-            endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get(
-                "AWS_ENDPOINT_URL"
-            )
-            client = boto3.client(
-                "dynamodb", region_name=region or None, endpoint_url=endpoint or None
-            )
-        self.client = client
-        region = getattr(getattr(client, "meta", None), "region_name", None)
-        self.location = f"dynamodb://{table}" + (f" ({region})" if region else "")
-
-    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        failed = f"the audit table {self.location}: {operation} failed"
-        try:
-            return getattr(self.client, operation)(**params)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code == "ConditionalCheckFailedException":
-                raise AlreadyExists(f"{self.location}: seq {params['Item']['seq']['N']}") from None
-            if code == "ResourceNotFoundException":
-                raise AuditError(
-                    f"the audit table {self.location} does not exist: check {TABLE_ENV} and "
-                    "the AWS region"
-                ) from None
-            raise AuditError(f"{failed}: {exc}") from None
-        except BotoCoreError as exc:  # no credentials, no region, endpoint unreachable...
-            raise AuditError(f"{failed}: {exc}") from None
-
-    def _key(self, seq: int) -> dict[str, Any]:
-        return {PARTITION_KEY: {"S": PARTITION}, SORT_KEY: {"N": str(seq)}}
-
-    def create(self, seq: int, data: bytes) -> None:
-        item = {
-            **self._key(seq),
-            "record": {"S": data.decode("utf-8")},
-            **{name: {"S": value} for name, value in searchable_attributes(data).items()},
-        }
-        self._call(
-            "put_item",
-            TableName=self.table,
-            Item=item,
-            ConditionExpression="attribute_not_exists(#seq)",
-            ExpressionAttributeNames={"#seq": SORT_KEY},
-        )
-
-    def _query(
-        self, *, projection: str | None = None, newest_only: bool = False
-    ) -> Iterator[dict[str, Any]]:
-        """The chain's items, oldest first, page after page (or only the newest).
-        Strongly consistent, so a writer that lost a race sees the record that won."""
-        names = {"#log": PARTITION_KEY}
-        request: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "#log = :log",
-            "ExpressionAttributeValues": {":log": {"S": PARTITION}},
-            "ConsistentRead": True,
-        }
-        if projection:
-            request["ProjectionExpression"] = projection
-            names.update({f"#{name}": name for name in projection.replace("#", "").split(", ")})
-        request["ExpressionAttributeNames"] = names
-        if newest_only:
-            request.update(ScanIndexForward=False, Limit=1)
-        elif self.page_size:
-            request["Limit"] = self.page_size
-        while True:
-            page = self._call("query", **request)
-            yield from page.get("Items", [])
-            if newest_only or "LastEvaluatedKey" not in page:
-                return
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def sequence_numbers(self) -> list[int]:
-        return [int(item[SORT_KEY]["N"]) for item in self._query(projection="#seq")]
-
-    def last_seq(self) -> int | None:
-        items = list(self._query(projection="#seq", newest_only=True))
-        return int(items[0][SORT_KEY]["N"]) if items else None
-
-    @staticmethod
-    def _data(item: dict[str, Any]) -> bytes:
-        if "S" not in item.get("record", {}):
-            raise AuditError(f"item seq {item[SORT_KEY]['N']} has no record attribute")
-        return item["record"]["S"].encode("utf-8")
-
-    def read(self, seq: int) -> bytes:
-        item = self._call(
-            "get_item", TableName=self.table, Key=self._key(seq), ConsistentRead=True
-        ).get("Item")
-        if item is None:
-            raise AuditError(f"no item with seq {seq} in {self.location}")
-        return self._data(item)
-
-    def entries(self) -> Iterator[tuple[int, bytes | AuditError]]:
-        for item in self._query():
-            seq = int(item[SORT_KEY]["N"])
-            try:
-                yield seq, self._data(item)
-            except AuditError as exc:  # reported, like an unreadable file in the lake
-                yield seq, AuditError(f"audit record {seq} cannot be read: {exc}")
-
-    def index_problems(self) -> list[str]:
-        """Items whose searchable copies disagree with their record."""
-        problems = []
-        for item in self._query():
-            seq = int(item[SORT_KEY]["N"])
-            try:
-                expected = searchable_attributes(self._data(item))
-            except (AuditError, ValueError, AttributeError):
-                continue  # an unreadable record is reported by the chain walk
-            stored = {name: item[name].get("S") for name in SEARCHABLE if name in item}
-            wrong = sorted(name for name in SEARCHABLE if stored.get(name) != expected.get(name))
-            if wrong:
-                problems.append(
-                    f"record {seq}: its searchable attribute(s) {', '.join(wrong)} disagree "
-                    "with the record"
-                )
-        return problems
+from lakehouse.audit.key import (
+    AUDIT_KEY_ENV,
+    AuditKeyError,
+    audit_key_from_env,
+    key_id,
+)
+from lakehouse.audit.records import (
+    EVENTS,
+    GENESIS_HASH,
+    NAMED_PROBLEMS,
+    TABLE_ENV,
+    AlreadyExists,
+    AuditError,
+    AuditRecord,
+    Expected,
+    legacy_record_hash,
+    record_mac,
+)
+from lakehouse.audit.stores import (
+    AuditStore,
+    DynamoDBAuditStore,
+    LakeAuditStore,
+)
+from lakehouse.lake import Lake, LakeError
 
 
 @dataclass
@@ -393,7 +87,7 @@ class Verification:
 
 class AuditLog:
     """The log in ``store``; its head in ``head`` (a store, or a function that makes
-    one; by default beside the store: privacy/audit_head.py); records keyed with
+    one; by default beside the store: lakehouse/audit/head.py); records keyed with
     ``key`` (by default the audit key from the environment).
 
     Reading needs neither key nor head; appending and verifying need both, and

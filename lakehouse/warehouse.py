@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sage.config import Settings
+from lakehouse.settings import Settings
 
 
 class WarehouseError(RuntimeError):
@@ -44,7 +44,7 @@ class DuckDBWarehouse:
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def dataframe(self, sql: str):
+    def dataframe(self, sql: str) -> Any:
         """The result as a pandas DataFrame (DuckDB's own conversion)."""
         return self.connection.execute(sql).df()
 
@@ -73,15 +73,15 @@ class AthenaWarehouse:
     def query(self, sql: str) -> list[dict[str, Any]]:
         cursor = self.connection.cursor()
         cursor.execute(sql)
-        names = [column[0] for column in cursor.description]
+        names = [column[0] for column in cast(Sequence[Any], cursor.description)]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def dataframe(self, sql: str):
+    def dataframe(self, sql: str) -> Any:
         import pandas as pd
 
         cursor = self.connection.cursor()
         cursor.execute(sql)
-        names = [column[0] for column in cursor.description]
+        names = [column[0] for column in cast(Sequence[Any], cursor.description)]
         return pd.DataFrame.from_records(cursor.fetchall(), columns=names)
 
     def execute(self, sql: str) -> None:

@@ -17,7 +17,7 @@ import hmac
 import os
 import re
 
-from privacy.pseudonym import DEMO_ENV, PEPPER_ENV
+from lakehouse.demo import DEMO_ENV, PEPPER_ENV, is_demo
 
 AUDIT_KEY_ENV = "SAGE_AUDIT_KEY"
 # Marked as what it is: anyone can read it here, so it protects nothing.
@@ -45,7 +45,7 @@ def audit_key_from_env(environ: dict[str, str] | None = None) -> str:
                 "neither secret gives away the other"
             )
         return key
-    if env.get(DEMO_ENV) == "1":
+    if is_demo(env):
         return DEMO_AUDIT_KEY
     raise AuditKeyError(
         f"{AUDIT_KEY_ENV} is not set. Audit records are keyed with a secret: export "

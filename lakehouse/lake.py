@@ -3,22 +3,35 @@
 All object-store I/O of the project goes through :func:`open_lake`, so the
 ingest, retention, erasure and partner code never care where the lake is.
 A write is whole or absent: locally a temporary file is renamed into place,
-on S3 a single ``PutObject`` is atomic.
+on S3 a single ``PutObject`` is atomic. :meth:`Lake.create_bytes` is the same
+write made exclusive (it fails if the key exists), for writers that must never
+overwrite one another, such as the audit log.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlparse
+
+S3_SCHEME = "s3://"
+
+
+def is_s3(location: str | os.PathLike[str]) -> bool:
+    """Whether a location (a lake, a file, a head) is on S3 rather than on this machine."""
+    return os.fspath(location).startswith(S3_SCHEME)
 
 
 class LakeError(Exception):
     """An object-store operation failed; the message names the key."""
+
+
+class ObjectExists(LakeError):
+    """An exclusive create found the key already there."""
 
 
 @dataclass(frozen=True)
@@ -32,13 +45,17 @@ class Lake(Protocol):
 
     def write_bytes(self, key: str, data: bytes) -> None: ...
 
+    def create_bytes(self, key: str, data: bytes) -> None:
+        """Write ``key`` whole, only if it does not exist yet; ObjectExists if it does."""
+        ...
+
     def read_bytes(self, key: str) -> bytes: ...
 
     def exists(self, key: str) -> bool: ...
 
     def list(self, prefix: str = "") -> Iterator[LakeObject]: ...
 
-    def delete(self, keys: list[str]) -> int: ...
+    def delete(self, keys: Sequence[str]) -> int: ...
 
     def uri(self, key: str) -> str: ...
 
@@ -88,6 +105,21 @@ class LocalLake:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    def create_bytes(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole beside the target, then hard-linked into place: link() fails
+        # if the name exists, so the create is atomic and exclusive.
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.link(tmp, path)
+        except FileExistsError:
+            raise ObjectExists(f"object {key!r} already exists in lake {self.url}") from None
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
     def read_bytes(self, key: str) -> bytes:
         try:
             return self._path(key).read_bytes()
@@ -112,7 +144,7 @@ class LocalLake:
                 if key.startswith(prefix):
                     yield LakeObject(key=key, size=full.stat().st_size)
 
-    def delete(self, keys: list[str]) -> int:
+    def delete(self, keys: Sequence[str]) -> int:
         removed = 0
         self._folders.clear()  # emptied folders are removed below
         for key in keys:
@@ -141,7 +173,7 @@ class S3Lake:
     is configured here.
     """
 
-    def __init__(self, url: str, client=None):
+    def __init__(self, url: str, client: Any = None):
         parsed = urlparse(url)
         if parsed.scheme != "s3" or not parsed.netloc:
             raise LakeError(f"not an S3 lake URL: {url!r} (expected s3://bucket/prefix)")
@@ -165,12 +197,29 @@ class S3Lake:
         except Exception as exc:  # botocore raises many types; name the key
             raise LakeError(f"could not write s3://{self.bucket}/{self._key(key)}: {exc}") from exc
 
+    def create_bytes(self, key: str, data: bytes) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self._key(key),
+                Body=data,
+                IfNoneMatch="*",  # S3 conditional write: fails if the key exists
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
+                raise ObjectExists(f"object {self.uri(key)} already exists") from None
+            raise LakeError(f"could not write {self.uri(key)}: {exc}") from exc
+
     def read_bytes(self, key: str) -> bytes:
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
         except Exception as exc:
             raise LakeError(f"could not read s3://{self.bucket}/{self._key(key)}: {exc}") from exc
-        return response["Body"].read()
+        data: bytes = response["Body"].read()
+        return data
 
     def exists(self, key: str) -> bool:
         try:
@@ -186,7 +235,7 @@ class S3Lake:
             for item in page.get("Contents", []):
                 yield LakeObject(key=item["Key"][strip:], size=item["Size"])
 
-    def delete(self, keys: list[str]) -> int:
+    def delete(self, keys: Sequence[str]) -> int:
         removed = 0
         for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1,000 keys
             batch = [{"Key": self._key(key)} for key in keys[start : start + 1000]]
@@ -206,16 +255,17 @@ class S3Lake:
 
     def presigned_get(self, key: str, expires_in: int) -> str:
         """A URL that downloads the object with a plain HTTP GET, until it expires."""
-        return self.client.generate_presigned_url(
+        url: str = self.client.generate_presigned_url(
             "get_object",
             Params={"Bucket": self.bucket, "Key": self._key(key)},
             ExpiresIn=expires_in,
         )
+        return url
 
 
 def open_lake(url: str | os.PathLike[str]) -> Lake:
     """A lake from a URL: ``s3://bucket/prefix`` selects S3, anything else is a folder."""
     text = os.fspath(url)
-    if text.startswith("s3://"):
+    if is_s3(text):
         return S3Lake(text)
     return LocalLake(text)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from sage.config import PROJECT_ROOT, Settings
+from lakehouse.settings import PROJECT_ROOT, Settings
 
 
 class DbtFailed(RuntimeError):
@@ -34,7 +36,7 @@ def _in_directory(path: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
-def run_dbt(args: Sequence[str], settings: Settings, *, quiet: bool = False):
+def run_dbt(args: Sequence[str], settings: Settings, *, quiet: bool = False) -> Any:
     """Run one dbt command against the settings' target; returns dbt's result.
 
     Raises DbtFailed when dbt could not run at all or any node failed.
@@ -44,6 +46,9 @@ def run_dbt(args: Sequence[str], settings: Settings, *, quiet: bool = False):
     ensure_profiles()
     command = [
         *(["--quiet"] if quiet else []),
+        # dbt colours its output whatever it is written to; a log file or a pipe
+        # would keep the escape codes
+        *([] if _is_terminal(sys.stdout) else ["--no-use-colors"]),
         *args,
         "--project-dir", str(PROJECT_ROOT),
         "--profiles-dir", str(PROJECT_ROOT),
@@ -59,6 +64,13 @@ def run_dbt(args: Sequence[str], settings: Settings, *, quiet: bool = False):
     if not result.success:
         raise DbtFailed(f"dbt {args[0]} failed; see the messages above")
     return result
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced by an object without isatty, or closed
+        return False
 
 
 def _release_duckdb() -> None:

@@ -21,13 +21,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from lakehouse.lake import is_s3
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PREFIX_ENV = "SAGE_ATHENA_SCHEMA"
 TRINO_SCHEMA_ENV = "SAGE_TRINO_SCHEMA"
 
 
 def _absolute(location: str) -> str:
-    return location if location.startswith("s3://") else str(Path(location).expanduser().absolute())
+    return location if is_s3(location) else str(Path(location).expanduser().absolute())
 
 
 def httpfs_extension() -> Path:
@@ -94,7 +96,7 @@ class Settings:
             "SAGE_SITE": self.site,
             "SAGE_TARGET": self.target,
         }
-        if self.lake.startswith("s3://"):
+        if is_s3(self.lake):
             values["SAGE_HTTPFS_EXTENSION"] = str(httpfs_extension())
         previous = {key: os.environ.get(key) for key in values}
         os.environ.update(values)
