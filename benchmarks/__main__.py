@@ -34,12 +34,14 @@ def main() -> None:
         sizes = tuple(int(size) for size in args.sizes.split(","))
     except ValueError:
         parser.error(f"--sizes takes whole numbers, comma-separated: {args.sizes!r}")
-    sections = []
+    sections: list[Section] = []
     unknown = [name for name in args.suites if name not in SUITES]
     if unknown:
         parser.error(f"unknown suite {unknown[0]!r}; suites are {', '.join(SUITES)}")
     for name in args.suites or list(SUITES):
-        options = {"sizes": sizes} if name == "build" else {}
+        options: dict[str, object] = {}
+        if name == "build":  # each size written as it is done
+            options = {"sizes": sizes, "on_size": lambda done: write([*sections, done], args.out)}
         section = SUITES[name](workdir=args.workdir, **options)
         show(section)
         sections.append(section)

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -326,10 +327,17 @@ def run_size(turns: int, work: Path) -> tuple[list[list[object]], dict[str, floa
     return rows, {"incremental": incremental.seconds, "floor": floor.seconds}
 
 
-def run(*, workdir: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000)) -> Section:
+def run(
+    *,
+    workdir: Path,
+    sizes: tuple[int, ...] = (1_000_000, 10_000_000),
+    on_size: Callable[[Section], None] | None = None,
+) -> Section:
+    """Every size in turn; ``on_size(section so far)`` after each, so that what was
+    measured is kept if a larger size is stopped."""
     ensure_profiles()
     workdir.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows: list[list[object]] = []
     incremental: dict[int, float] = {}
     for turns in sizes:
         work = Path(tempfile.mkdtemp(prefix="sage-bench-build-", dir=workdir))
@@ -340,6 +348,12 @@ def run(*, workdir: Path, sizes: tuple[int, ...] = (1_000_000, 10_000_000)) -> S
             incremental[turns] = measured["incremental"]
         finally:
             shutil.rmtree(work, ignore_errors=True)
+        if on_size:
+            on_size(_section(rows, incremental))
+    return _section(rows, incremental)
+
+
+def _section(rows: list[list[object]], incremental: dict[int, float]) -> Section:
     notes = [
         "Bronze synthesised with DuckDB (heavy-tailed users, 8-turn conversations, the "
         "price list's model mix); other sources empty.",
