@@ -16,6 +16,7 @@ from dashboard import formatting as fmt
 from dashboard.gold import Gold, Table
 from dashboard.html import Html, hidden_cell, join, notice, table, tag
 from dashboard.layout import page
+from dashboard.panels.markup import people_cell
 from lakehouse.project import min_cohort_size
 
 CRISIS_LEVELS = ["none", "low", "medium", "high"]
@@ -121,13 +122,7 @@ def crisis_levels_table(gold: Gold) -> Html:
     for quarter_start in sorted(by_quarter, reverse=True):
         cells: list[object] = [_quarter_label(quarter_start, gold.read_at)]
         for level in CRISIS_LEVELS:
-            found = by_quarter[quarter_start].get(level)
-            if found is None:
-                cells.append("0")
-            elif found["is_suppressed"]:
-                cells.append(hidden_cell(_reason(found["suppression_reason"])))
-            else:
-                cells.append(fmt.count(found["users"]))
+            cells.append(people_cell(by_quarter[quarter_start].get(level), _reason))
         rows.append(cells)
     return table(
         ["Quarter", "Not flagged", "Low", "Medium", "High"],

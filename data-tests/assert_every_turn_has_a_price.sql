@@ -49,7 +49,7 @@ unpriced as (
         end as reason,
         count(*) as unpriced_turns,
         max(all_turns.all_turns) as all_turns,
-        count(*) * 1.0 / max(all_turns.all_turns) as share_of_turns,
+        {{ divide('count(*)', 'max(all_turns.all_turns)') }} as share_of_turns,
         min(turns.turn_at) as first_turn_at,
         max(turns.turn_at) as last_turn_at
     from turns

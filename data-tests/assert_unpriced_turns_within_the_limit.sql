@@ -27,10 +27,10 @@ over_the_limit as (
     select
         unpriced_turns,
         all_turns,
-        unpriced_turns * 1.0 / all_turns as share_of_turns,
-        {{ var('unpriced_turns_max_ppm') }} / 1000000.0 as max_share_of_turns
+        {{ divide('unpriced_turns', 'all_turns') }} as share_of_turns,
+        {{ divide(var('unpriced_turns_max_ppm'), 1000000) }} as max_share_of_turns
     from counts
-    where unpriced_turns * 1000000.0 > {{ var('unpriced_turns_max_ppm') }} * all_turns
+    where unpriced_turns * 1000000 > {{ var('unpriced_turns_max_ppm') }} * all_turns
 
 )
 

@@ -50,3 +50,8 @@ output "partner_telemetry_url" {
   description = "Where partners POST their telemetry batches (with a JWT carrying partner_id)."
   value       = "${aws_apigatewayv2_stage.partner_telemetry.invoke_url}v1/telemetry"
 }
+
+output "otlp_traces_url" {
+  description = "Where OpenTelemetry exporters POST OTLP/JSON spans, signed with SigV4 (service lambda)."
+  value       = "${aws_lambda_function_url.otlp_ingest.function_url}v1/traces"
+}

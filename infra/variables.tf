@@ -111,3 +111,21 @@ variable "rollup_late_days" {
     error_message = "rollup_late_days must be at least 1."
   }
 }
+
+variable "otlp_exporter_role_arns" {
+  description = "IAM roles allowed to POST OpenTelemetry spans to the OTLP endpoint (otlp_endpoint.tf): the roles the app's Collector or SDK exporters sign their requests with."
+  type        = list(string)
+  default     = []
+}
+
+variable "otel_user_attributes" {
+  description = "Span or resource attributes that hold the user id, first found wins (SAGE_OTEL_USER_ATTRIBUTES)."
+  type        = string
+  default     = "user.id,enduser.id"
+}
+
+variable "otel_conversation_attributes" {
+  description = "Span or resource attributes that hold the conversation id, first found wins (SAGE_OTEL_CONVERSATION_ATTRIBUTES); the trace id when none is set."
+  type        = string
+  default     = "gen_ai.conversation.id,session.id"
+}

@@ -12,6 +12,8 @@ Triggers:
   (CloudFront logs, Firehose deliveries)
 - :func:`dynamodb_stream_handler`: a DynamoDB stream event source mapping
 - :func:`partner_telemetry_handler`: API Gateway (REST v1 or HTTP v2 proxy)
+- :func:`otlp_http_handler`: OTLP/HTTP JSON exports of OpenTelemetry spans, through
+  API Gateway or a Lambda function URL (``POST /v1/traces``)
 
 Each returns what it did (the ingest counts, or the HTTP response), which
 Lambda logs; a record that fails validation is quarantined with its reason and
@@ -30,10 +32,11 @@ from urllib.parse import unquote_plus
 
 import orjson
 
+from ingest import otlp
 from ingest.limits import json_bytes
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.records import TOO_LARGE, UNREADABLE_FILE, FileRejected, Landed, RecordError
-from ingest.sources import get_source
+from ingest.sources import get_source, otel
 from ingest.sources import partner_telemetry as telemetry
 from lakehouse.lake import Lake, LakeError, S3Lake, open_lake
 
@@ -182,3 +185,62 @@ def partner_telemetry_handler(event: dict[str, Any], context: Any = None) -> dic
     accepted = len(items) - len(errors)
     status = 202 if accepted else 400
     return _response(status, {"accepted": accepted, "rejected": len(errors), "errors": errors})
+
+
+def otlp_http_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """An OTLP/HTTP JSON export (``POST /v1/traces``) → Bronze ``otel``.
+
+    Answered as the OTLP specification says: 200 with an empty
+    ``ExportTraceServiceResponse`` when every span was taken, or with
+    ``partialSuccess`` counting the spans quarantined (each with its reason);
+    400 with a ``Status`` when the body cannot be read at all (recorded in
+    quarantine, without its bytes: spans may carry message content), 413 when
+    it is too large, 405 for a method other than POST and 415 for a body that is
+    not JSON (protobuf: the exporter is told to send http/json). The counts are
+    in the ``x-sage-ingest`` header, for whoever looks at the exchange.
+
+    The function is to sit behind IAM authorization (function URL ``AWS_IAM``)
+    or an API Gateway authorizer: the app's exporter signs its requests.
+    """
+    name = f"otlp-http/{_request_id(context)}"
+    ingestor = Ingestor(get_source(otel.NAME), _lake())
+    try:
+        body = otlp.request_body(event)
+    except otlp.Refused as refused:
+        return _otlp_response(refused.status, {"code": 3, "message": refused.message})
+    except FileRejected as problem:
+        ingestor.reject_file(
+            json_bytes(event), name, FileRejected(problem.reason, f"{name}: {problem.message}")
+        )
+        status = 413 if problem.reason == TOO_LARGE else 400
+        return _otlp_response(status, {"code": 3, "message": problem.message}, ingestor.report)
+    ingestor.ingest_bytes(body, name)
+    report = ingestor.report
+    if report.rejected_files:
+        unread = report.rejected_files[0]
+        status = 413 if unread.reason == TOO_LARGE else 400
+        return _otlp_response(status, {"code": 3, "message": unread.message}, report)
+    answer: dict[str, Any] = {}
+    if report.quarantined_total:
+        reasons = ", ".join(
+            f"{reason} {count}" for reason, count in sorted(report.quarantined.items())
+        )
+        answer["partialSuccess"] = {
+            "rejectedSpans": report.quarantined_total,
+            "errorMessage": f"spans quarantined: {reasons}",
+        }
+    return _otlp_response(200, answer, report)
+
+
+def _otlp_response(
+    status: int, body: dict[str, Any], report: IngestReport | None = None
+) -> dict[str, Any]:
+    response = _response(status, body)
+    if report is not None:
+        counts = (
+            f"read={report.records_read};landed={report.landed};duplicates={report.duplicates};"
+            f"quarantined={report.quarantined_total};skipped={sum(report.skipped.values())};"
+            f"files_rejected={len(report.rejected_files)}"
+        )
+        response["headers"] = {**JSON_HEADERS, "x-sage-ingest": counts}
+    return response

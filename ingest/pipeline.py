@@ -34,6 +34,7 @@ from ingest.records import (
     Landed,
     Landing,
     Rejected,
+    Skipped,
 )
 from ingest.sources import Source
 from lakehouse.lake import Lake
@@ -61,6 +62,9 @@ class IngestReport:
     bronze_objects: int = 0
     partitions: set[str] = field(default_factory=set)
     landed_by_table: Counter[str] = field(default_factory=Counter)
+    # records of the input that are not this source's records (OpenTelemetry spans
+    # that are not LLM calls), by kind: not among the records read
+    skipped: Counter[str] = field(default_factory=Counter)
     # (partner, month, rule) -> records: rejections that carried something personal
     scrub_violations: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
@@ -84,6 +88,8 @@ class IngestReport:
             "quarantined_by_reason": dict(sorted(self.quarantined.items())),
             "unknown_fields": dict(sorted(self.unknown_fields.items())),
             "landed_by_table": dict(sorted(self.landed_by_table.items())),
+            "skipped": sum(self.skipped.values()),
+            "skipped_by_kind": dict(sorted(self.skipped.items())),
             "bronze_objects": self.bronze_objects,
             "partitions": len(self.partitions),
             "scrub_violations": [
@@ -183,7 +189,9 @@ class Ingestor:
         self.report.files_read += 1
         self._quarantine_file(data, name, hashlib.sha256(data).hexdigest()[:20], problem)
 
-    def ingest_items(self, items: Iterable[Landed | Rejected], name: str, digest: str) -> None:
+    def ingest_items(
+        self, items: Iterable[Landed | Rejected | Skipped], name: str, digest: str
+    ) -> None:
         """Land parsed items; ``name`` and ``digest`` identify where they came from."""
         landing = Landing(self.source.name, self._seen)
         for item in items:
@@ -197,6 +205,7 @@ class Ingestor:
         report.records_read += landing.read
         report.duplicates += landing.duplicates
         report.unknown_fields.update(landing.unknown_fields)
+        report.skipped.update(landing.skipped)
         for (table, dt, hour), rows in sorted(landing.rows.items()):
             key = f"bronze/{table}/dt={dt}/hour={hour}/{digest}.ndjson.gz"
             self.lake.write_bytes(key, gzip_lines(rows))
@@ -270,10 +279,18 @@ class Ingestor:
     def _quarantine_file(
         self, data: bytes | None, name: str, digest: str, problem: FileRejected
     ) -> None:
-        """The file copied whole (when it could be read at all) and one quarantine
-        record naming the copy."""
+        """The file copied whole (when it could be read at all, and its source lets
+        quarantine keep it) and one quarantine record naming the copy."""
         prefix = self._quarantine_prefix(name, digest)
         copy = ""
+        if data is not None and not self.source.copies_unreadable_files:
+            whole = hashlib.sha256(data).hexdigest()
+            problem = FileRejected(
+                problem.reason,
+                f"{problem.message} (not copied to quarantine: {self.source.name} input may "
+                f"carry message content; {len(data):,} bytes, sha256 {whole})",
+            )
+            data = None
         if data is not None:
             copy_key = f"{prefix}.file-{_short_name(name)}"
             self.lake.write_bytes(copy_key, data)

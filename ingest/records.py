@@ -61,6 +61,15 @@ class Landed:
 
 
 @dataclass(slots=True)
+class Skipped:
+    """A record of the input that is not one of the source's records (an OpenTelemetry
+    span that is not an LLM call): counted by ``kind`` in the ingest summary, neither
+    landed nor quarantined, and not among the records read."""
+
+    kind: str
+
+
+@dataclass(slots=True)
 class Rejected:
     locator: str  # where in the file: "line 12", "payload 3, log event 7"
     reason: str
@@ -79,7 +88,8 @@ class Landing:
     """
 
     __slots__ = (
-        "added", "duplicates", "read", "rejected", "rows", "seen", "table", "unknown_fields",
+        "added", "duplicates", "read", "rejected", "rows", "seen", "skipped", "table",
+        "unknown_fields",
     )  # fmt: skip
 
     def __init__(self, table: str, seen: set[str]):
@@ -91,6 +101,7 @@ class Landing:
         self.read = 0
         self.duplicates = 0
         self.unknown_fields: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()  # by kind; not among the records read
 
     def rows_for(self, table: str, partition: tuple[str, str]) -> list[bytes]:
         """The Bronze lines of one object, to append to."""
@@ -100,7 +111,10 @@ class Landing:
             rows = self.rows[key] = []
         return rows
 
-    def add(self, item: Landed | Rejected) -> None:
+    def add(self, item: Landed | Rejected | Skipped) -> None:
+        if isinstance(item, Skipped):
+            self.skipped[item.kind] += 1
+            return
         self.read += 1
         if isinstance(item, Landed):
             event_id = item.event["event_id"]

@@ -66,9 +66,9 @@ def run_dbt(args: Sequence[str], settings: Settings, *, quiet: bool = False) -> 
     return result
 
 
-def _is_terminal(stream) -> bool:
+def _is_terminal(stream: object) -> bool:
     try:
-        return stream.isatty()
+        return bool(stream.isatty())  # type: ignore[attr-defined]
     except (AttributeError, ValueError):  # replaced by an object without isatty, or closed
         return False
 

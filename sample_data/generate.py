@@ -12,12 +12,13 @@ from typing import Protocol
 from sample_data.cloudfront import CloudFrontWriter
 from sample_data.dynamodb import DynamoDbWriter
 from sample_data.lambda_emf import EmfWriter
+from sample_data.otel import OtelWriter
 from sample_data.partner_telemetry import PartnerTelemetryWriter
 from sample_data.sentinel import SentinelWriter
 from sample_data.world import Conversation, World
 
 MANIFEST = "manifest.json"
-ALL_SOURCES = ("lambda_emf", "cloudfront", "dynamodb", "sentinel", "partner_telemetry")
+ALL_SOURCES = ("lambda_emf", "cloudfront", "dynamodb", "sentinel", "partner_telemetry", "otel")
 
 
 class Writer(Protocol):
@@ -65,6 +66,7 @@ def generate(
         "dynamodb": lambda: DynamoDbWriter(out, seed, defects=defects, users=world.users),
         "sentinel": lambda: SentinelWriter(out, seed, defects=defects),
         "partner_telemetry": lambda: PartnerTelemetryWriter(out, seed, defects=defects),
+        "otel": lambda: OtelWriter(out, seed, defects=defects),
     }
     writers = [factories[name]() for name in ALL_SOURCES if name in sources]
     for number, (day, conversations) in enumerate(world.iter_days(), start=1):

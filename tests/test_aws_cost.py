@@ -66,8 +66,8 @@ def test_sizes_are_measured_from_the_sample(built: Built):
     assert emf.bronze_objects == built.reports["lambda_emf"].bronze_objects
     assert sizes.tables["silver.turns"] > 0
     assert 0 < sizes.daily_users <= built.manifest["users"]
-    # the turn logs, and the erasure ledger every user-keyed model reads
-    assert sizes.incremental_reads["silver.turns"] == ["erasure_requests", "lambda_emf"]
+    # the turn logs and the spans, and the erasure ledger every user-keyed model reads
+    assert sizes.incremental_reads["silver.turns"] == ["erasure_requests", "lambda_emf", "otel"]
 
 
 def test_volume_driven_costs_scale_with_daily_users(built: Built):

@@ -39,12 +39,15 @@ def price_for(prices: list[dict], model_id: str, at: datetime) -> dict | None:
 
 
 def bronze_turns(built: Built) -> dict[str, dict]:
-    """Every landed turn, once, read straight from the lake's files."""
+    """Every landed turn, once, read straight from the lake's files: the EMF lines
+    and the OpenTelemetry spans (both carry the same token fields, uncached input
+    in ``tokens_in``)."""
     turns: dict[str, dict] = {}
-    for path in sorted((built.root / "lake" / "bronze" / "lambda_emf").rglob("*.ndjson.gz")):
-        for line in gzip.decompress(path.read_bytes()).splitlines():
-            row = json.loads(line)
-            turns.setdefault(row["event_id"], row)
+    for source in ("lambda_emf", "otel"):
+        for path in sorted((built.root / "lake" / "bronze" / source).rglob("*.ndjson.gz")):
+            for line in gzip.decompress(path.read_bytes()).splitlines():
+                row = json.loads(line)
+                turns.setdefault(row["event_id"], row)
     return turns
 
 
@@ -72,17 +75,20 @@ def expected(built: Built) -> dict[str, tuple[str | None, Decimal | None, str]]:
 
 
 def test_silver_has_every_landed_turn_once(built: Built, warehouse):
-    landed = built.reports["lambda_emf"].landed
-    count, distinct = warehouse.execute(
-        "select count(*), count(distinct event_id) from innerverse_silver.turns"
-    ).fetchone()
-    assert (
-        count
-        == distinct
-        == landed
-        == built.manifest["sources"]["lambda_emf"]["turns"]
-        - built.manifest["sources"]["lambda_emf"]["malformed"]
-    )
+    emf, spans = built.manifest["sources"]["lambda_emf"], built.manifest["sources"]["otel"]
+    expected = {
+        "lambda_emf": emf["turns"] - emf["malformed"],
+        "otel": spans["records"] - spans["malformed"] - spans["duplicated"],
+    }
+    counts = {
+        source: (count, distinct)
+        for source, count, distinct in warehouse.execute(
+            "select source, count(*), count(distinct event_id) "
+            "from innerverse_silver.turns group by source"
+        ).fetchall()
+    }
+    assert counts == {source: (landed, landed) for source, landed in expected.items()}
+    assert expected == {source: built.reports[source].landed for source in expected}
 
 
 def test_every_turn_costed_as_python_costs_it(warehouse, expected):

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import gzip
 import json
 
 import pytest
 
-from ingest.handler import dynamodb_stream_handler, partner_telemetry_handler, s3_object_handler
+from ingest.handler import (
+    dynamodb_stream_handler,
+    otlp_http_handler,
+    partner_telemetry_handler,
+    s3_object_handler,
+)
 from lakehouse.lake import LocalLake
 from tests.conftest import FIXTURES
 from tests.lake_files import lines
@@ -113,3 +120,93 @@ def test_s3_notification_reads_the_raw_object(s3, lake, monkeypatch):
     }
     result = s3_object_handler(notification)
     assert (result["records_read"], result["landed"], result["quarantined"]) == (9, 4, 4)
+
+
+# --- OTLP/HTTP exports of OpenTelemetry spans -------------------------------------------
+
+OTLP_EVENT = FIXTURES / "otel" / "function_url_event.json"
+
+
+def otlp_event() -> dict:
+    return json.loads(OTLP_EVENT.read_text())
+
+
+def test_an_otlp_json_export_lands_its_llm_spans_and_answers_200(lake):
+    response = otlp_http_handler(otlp_event())
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == {}  # an ExportTraceServiceResponse: all taken
+    assert response["headers"]["x-sage-ingest"] == (
+        "read=1;landed=1;duplicates=0;quarantined=0;skipped=1;files_rejected=0"
+    )
+    [turn] = landed(lake, "otel")
+    assert (turn["model_id"], turn["tokens_in"], turn["tokens_out"], turn["latency_ms"]) == (
+        "anthropic.claude-haiku-4-5-20251001-v1:0",
+        500,
+        80,
+        640,
+    )
+    assert b"user-4711" not in b"".join(p.read_bytes() for p in lake.root.rglob("*.gz"))
+
+
+def test_a_gzip_export_through_api_gateway_rest_is_read(lake):
+    event = otlp_event()
+    body = gzip.compress(event["body"].encode())
+    rest = {
+        "resource": "/v1/traces",
+        "path": "/v1/traces",
+        "httpMethod": "POST",
+        "headers": {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        "requestContext": {"requestId": "abc", "httpMethod": "POST"},
+        "body": base64.b64encode(body).decode(),
+        "isBase64Encoded": True,
+    }
+    response = otlp_http_handler(rest)
+    assert response["statusCode"] == 200
+    assert len(landed(lake, "otel")) == 1
+
+
+def test_spans_quarantined_are_a_partial_success(lake):
+    event = otlp_event()
+    export = json.loads(event["body"])
+    spans = export["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    spans[0]["attributes"] = [a for a in spans[0]["attributes"] if a["key"] != "user.id"]
+    event["body"] = json.dumps(export)
+    response = otlp_http_handler(event)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == {
+        "partialSuccess": {"rejectedSpans": 1, "errorMessage": "spans quarantined: missing_field 1"}
+    }
+    assert landed(lake, "otel") == []
+    [record] = lines(lake, "quarantine/otel/")
+    assert (record["reason"], record["field"]) == ("missing_field", "user.id")
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "in_quarantine"),
+    [
+        ({"requestContext": {"http": {"method": "GET"}}}, 405, 0),
+        ({"headers": {"content-type": "application/x-protobuf"}}, 415, 0),
+        (
+            {
+                "body": "H4sIAAAA",
+                "isBase64Encoded": True,
+                "headers": {"content-type": "application/json", "content-encoding": "gzip"},
+            },
+            400,
+            1,
+        ),
+        ({"body": '{"resourceSpans": [', "isBase64Encoded": False}, 400, 1),
+        ({"body": "not base64!", "isBase64Encoded": True}, 400, 1),
+        ({"body": None}, 400, 1),
+    ],
+)
+def test_a_request_that_cannot_be_read_is_answered_with_a_status(
+    lake, change, status, in_quarantine
+):
+    event = {**otlp_event(), **change}
+    response = otlp_http_handler(event)
+    assert response["statusCode"] == status
+    assert json.loads(response["body"])["code"] == 3
+    assert landed(lake, "otel") == []
+    assert len(lines(lake, "quarantine/otel/")) == in_quarantine
+    assert [path for path in lake.root.rglob("*") if path.is_file() and "file-" in path.name] == []

@@ -183,6 +183,21 @@ def test_the_partner_api_needs_a_partner_token_and_runs_the_partner_handler():
     assert "body" not in log_format["format"] and "Authorization" not in log_format["format"]
 
 
+def test_the_otlp_endpoint_takes_only_signed_requests_and_runs_the_otlp_handler():
+    """Spans carry user ids: the function URL is never open to unsigned requests."""
+    resources = declarations()["resource"]
+    url = resources["aws_lambda_function_url.otlp_ingest"]
+    assert url["authorization_type"] == "AWS_IAM"
+    function = resources["aws_lambda_function.otlp_ingest"]
+    assert function["handler"] == "ingest.handler.otlp_http_handler"
+    variables = function["environment"][0]["variables"]
+    assert {"SAGE_LAKE", "SAGE_OTEL_USER_ATTRIBUTES", "SAGE_OTEL_CONVERSATION_ATTRIBUTES"} <= set(
+        variables
+    )
+    permission = resources["aws_lambda_permission.otlp_exporters"]
+    assert permission["function_url_auth_type"] == "AWS_IAM"
+
+
 def test_the_dashboard_policy_denies_every_layer_but_gold_and_the_price_list():
     """The per-person tables (<schema>_private), Silver, Bronze and the lake are denied
     to the dashboard and BI role outright, whatever else the role is granted."""

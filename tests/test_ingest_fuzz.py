@@ -235,6 +235,12 @@ def _events(seeds: dict[str, list[bytes]], trigger: str) -> list[dict]:
                 whole = None
             events.append(whole if isinstance(whole, dict) and "Records" in whole else None)
             events.append({"Records": records[:25]})
+    elif trigger == "otlp_http":
+        template = json.loads((FIXTURES / "otel" / "function_url_event.json").read_text())
+        for content in seeds["otel"]:
+            for line in content.splitlines()[:6]:
+                if b'"resourceSpans"' in line[:40]:
+                    events.append({**template, "body": line.decode("utf-8", "replace")})
     else:
         for content in seeds["partner_telemetry"]:
             for line in [content, *content.splitlines()][:6]:
@@ -258,6 +264,13 @@ def _damaged_event(event: dict, trigger: str, rng: random.Random):
         if rng.random() < 0.1:
             return {"awslogs": {"data": base64.b64encode(packed).decode()[: rng.randrange(40)]}}
         return {"awslogs": {"data": base64.b64encode(packed).decode()}}
+    if trigger == "otlp_http" and rng.random() < 0.3:
+        # as an exporter with compression=gzip sends it, through a gateway that base64s it
+        body = mutate(event["body"].encode("utf-8", "surrogatepass"), rng)
+        packed = body if body[:2] == b"\x1f\x8b" else gzip.compress(body, mtime=0)
+        headers = {"content-type": "application/json", "content-encoding": "gzip"}
+        encoded = base64.b64encode(packed).decode()
+        return {**event, "headers": headers, "body": encoded, "isBase64Encoded": True}
     if rng.random() < 0.15:
         text = mutate(json.dumps(event).encode(), rng)
         try:
@@ -270,7 +283,9 @@ def _damaged_event(event: dict, trigger: str, rng: random.Random):
         return event
 
 
-@pytest.mark.parametrize("trigger", ["cloudwatch_logs", "dynamodb_stream", "partner_telemetry"])
+@pytest.mark.parametrize(
+    "trigger", ["cloudwatch_logs", "dynamodb_stream", "partner_telemetry", "otlp_http"]
+)
 def test_lambda_handler_on_damaged_events(trigger, seeds, tmp_path, monkeypatch):
     rng = random.Random(f"{SEED}/{trigger}")
     tally = Tally(f"{trigger}_handler")
@@ -287,6 +302,8 @@ def test_lambda_handler_on_damaged_events(trigger, seeds, tmp_path, monkeypatch)
             continue
         if trigger == "partner_telemetry":
             _check_response(tally, case, result, lake)
+        elif trigger == "otlp_http":
+            _check_otlp_response(tally, case, result, lake)
         else:
             _check_summary(tally, case, result, lake, 1 if result["files_rejected"] else 0)
         shutil.rmtree(lake.root, ignore_errors=True)
@@ -314,6 +331,40 @@ def _check_response(tally: Tally, case: int, response: dict, lake: LocalLake) ->
         )
     if (status == 202) != (accepted > 0):
         tally.problem(case, f"answered {status} with {accepted} accepted")
+
+
+OTLP_ANSWERS = {200, 400, 405, 413, 415}
+
+
+def _check_otlp_response(tally: Tally, case: int, response: dict, lake: LocalLake) -> None:
+    """The answer is one the OTLP specification allows, and the counts in its header
+    are what the lake holds (an answer without them wrote nothing)."""
+    status = response["statusCode"]
+    tally.counts["cases"] += 1
+    tally.counts[f"status {status}"] += 1
+    body = json.loads(response["body"])
+    if status not in OTLP_ANSWERS:
+        tally.problem(case, f"answered {status}")
+    header = response["headers"].get("x-sage-ingest")
+    counts = (
+        dict((name, int(value)) for name, value in (pair.split("=") for pair in header.split(";")))
+        if header
+        else dict.fromkeys(
+            ("read", "landed", "duplicates", "quarantined", "skipped", "files_rejected"), 0
+        )
+    )
+    for name, value in counts.items():
+        tally.counts[name] += value
+    if counts["read"] != counts["landed"] + counts["duplicates"] + counts["quarantined"]:
+        tally.problem(case, f"counts do not add up: {header}")
+    bronze, quarantine = count_lines(lake, "bronze/"), count_lines(lake, "quarantine/")
+    if (bronze, quarantine) != (counts["landed"], counts["quarantined"] + counts["files_rejected"]):
+        tally.problem(case, f"lake holds {bronze} + {quarantine} lines, the answer says {header}")
+    rejected = body.get("partialSuccess", {}).get("rejectedSpans", 0) if status == 200 else 0
+    if status == 200 and rejected != counts["quarantined"]:
+        tally.problem(case, f"partialSuccess says {rejected}, the counts {header}")
+    if (status == 200) != (counts["files_rejected"] == 0 and header is not None):
+        tally.problem(case, f"answered {status} with {header}")
 
 
 def test_s3_handler_on_damaged_objects_and_notifications(seeds, s3, tmp_path, monkeypatch):

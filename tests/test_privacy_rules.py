@@ -43,6 +43,26 @@ def test_patterns_find_personal_data_and_leave_codes_alone():
         assert bool(hits) == (number < CODES_START), (text, hits)
 
 
+def regex_contains_on_duckdb(rules: list[str], texts: list[str], built: Built) -> list[tuple]:
+    """For each text, whether the dbt macro regex_contains finds each allow-list rule
+    (``rules``: paths into privacy_allowlist(), such as ``['patterns']['email']``) on
+    DuckDB: one compile of the macro for every rule, one query for every text."""
+    calls = ", ".join(
+        "{{ regex_contains('value', privacy_allowlist()" + rule + ") }}" for rule in rules
+    )
+    result = run_dbt(
+        ["compile", "--inline", f"select {calls} from texts", "--no-populate-cache"],
+        built.settings,
+        quiet=True,
+    )
+    sql = result.result.results[0].node.compiled_code
+    return (
+        duckdb.connect()
+        .execute(sql.replace("from texts", "from (select unnest(?::varchar[]) as value)"), [texts])
+        .fetchall()
+    )
+
+
 def test_duckdb_and_python_agree_on_every_pattern_and_format(built: Built):
     rules = allowlist()
     # each expression as dbt reads it from the allow-list, and as Python does
@@ -51,23 +71,9 @@ def test_duckdb_and_python_agree_on_every_pattern_and_format(built: Built):
         f"['kinds']['{k.name}']['format']": k.format for k in rules.kinds.values() if k.format
     }
     names = list(jinja)
-    # one compile of the dbt macro for every expression, one DuckDB query for every text
-    calls = ", ".join(
-        "{{ regex_contains('value', privacy_allowlist()" + name + ") }}" for name in names
-    )
     expressions = jinja
-    result = run_dbt(
-        ["compile", "--inline", f"select {calls} from texts", "--no-populate-cache"],
-        built.settings,
-        quiet=True,
-    )
-    sql = result.result.results[0].node.compiled_code
     texts = [*SAMPLES, "203.0.113.0/24", "2001:db8:85a3::/48", "2001::/48", "::/48", "1.2.3.4/24"]
-    rows = (
-        duckdb.connect()
-        .execute(sql.replace("from texts", "from (select unnest(?::varchar[]) as value)"), [texts])
-        .fetchall()
-    )
+    rows = regex_contains_on_duckdb(names, texts, built)
     assert len(rows) == len(texts)
     for text, row in zip(texts, rows, strict=True):
         for name, in_duckdb in zip(names, row, strict=True):
@@ -93,22 +99,8 @@ def test_the_scrubber_and_sql_find_the_same_personal_data(built: Built):
     on DuckDB the SQL macro gives the same answer for every rule and every case."""
     scrubbed = patterns.rules()
     names = list(scrubbed)
-    calls = ", ".join(
-        "{{ regex_contains('value', privacy_allowlist()['patterns']['" + name + "']) }}"
-        for name in names
-    )
-    result = run_dbt(
-        ["compile", "--inline", f"select {calls} from texts", "--no-populate-cache"],
-        built.settings,
-        quiet=True,
-    )
-    sql = result.result.results[0].node.compiled_code
     texts = [*SAMPLES, *SCRUBBER_CASES]
-    rows = (
-        duckdb.connect()
-        .execute(sql.replace("from texts", "from (select unnest(?::varchar[]) as value)"), [texts])
-        .fetchall()
-    )
+    rows = regex_contains_on_duckdb([f"['patterns']['{name}']" for name in names], texts, built)
     assert len(rows) == len(texts)
     for text, row in zip(texts, rows, strict=True):
         in_sql = dict(zip(names, row, strict=True))

@@ -41,6 +41,15 @@ def test_line_sources_match_the_manifest(built: Built):
         assert len(report.rejected_files) == expected.get("unreadable_files", 0), name
 
 
+def test_otel_spans_match_the_manifest(built: Built):
+    expected, report = built.manifest["sources"]["otel"], built.reports["otel"]
+    assert report.records_read == expected["records"]
+    assert report.quarantined_total == expected["malformed"]
+    assert report.duplicates == expected["duplicated"]
+    assert dict(report.skipped) == expected["skipped"]
+    assert report.landed == expected["records"] - expected["malformed"] - expected["duplicated"]
+
+
 def test_partner_telemetry_matches_the_manifest(built: Built):
     expected, report = (
         built.manifest["sources"]["partner_telemetry"],

@@ -37,8 +37,9 @@ RAW_DAYS = BRONZE_DAYS
 SILVER_DAYS = SILVER_YEARS * 365
 # How each source's raw data reaches S3 (infra/firehose.tf): through Firehose (turn
 # logs; DynamoDB streams through EventBridge Pipes), written by the service itself
-# (CloudFront's standard logs), or through the partner-telemetry API (API Gateway
-# and its functions, not part of infra/ and not priced here). A source not listed
+# (CloudFront's standard logs), or through an API: the partner-telemetry API (API
+# Gateway) and the OTLP endpoint (a function URL), whose requests and functions
+# are not priced here. A source not listed
 # is priced as Firehose, the costlier path, and flagged in the report.
 DELIVERY = {
     "lambda_emf": "firehose",
@@ -46,6 +47,7 @@ DELIVERY = {
     "sentinel": "firehose",
     "cloudfront": "s3",
     "partner_telemetry": "api",
+    "otel": "api",
 }
 # Sources that are DynamoDB stream records (the app tables, the observations table).
 CHANGE_CAPTURE = {"dynamodb", "sentinel"}

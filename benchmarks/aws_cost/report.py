@@ -41,7 +41,7 @@ def report(measured: Measurements, lines: list[Line], daily_users: int, command:
     out += [f"| **total** | | **${first:,.2f}** | **${steady:,.2f}** | |", "", "Measured sample:"]
     for name, size in measured.sources.items():
         flagged = {
-            "api": " (arrives through the telemetry API: not priced)",
+            "api": " (arrives through an API, the telemetry API or the OTLP endpoint: not priced)",
             None: " (delivery path not known: priced as Firehose)",
         }.get(DELIVERY.get(name), "")
         out.append(

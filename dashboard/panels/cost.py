@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from dashboard import charts
 from dashboard import formatting as fmt
 from dashboard.gold import COST_WINDOW, Gold, Table
 from dashboard.html import Html, figure, join, notice, table, tag
+from dashboard.panels.cost_data import (
+    cache_totals,
+    cost_per_day,
+    costliest_first,
+    total,
+    totals_by_model,
+    totals_by_route,
+)
 from dashboard.panels.markup import (
     INTERVAL_NOTE,
+    daily_rows,
     hidden_reason,
     panel,
     partial_day_note,
@@ -22,7 +30,13 @@ from dashboard.panels.markup import (
     tile,
     tiles,
 )
-from dashboard.panels.shaping import MIN_COHORT, in_window, last_full_day, model_name, window_row
+from dashboard.panels.shaping import (
+    MIN_COHORT,
+    days_from,
+    last_full_day,
+    model_name,
+    window_row,
+)
 
 
 def cost_panel(gold: Gold) -> Html:
@@ -166,21 +180,14 @@ def cost_distribution(gold: Gold, users: int) -> Html:
 
 
 def cost_by_day(gold: Gold, start: date, end: date) -> list[object]:
-    daily = gold["cost_daily_by_model"]
-    problem = table_problem(daily, "Cost per day")
+    problem, rows = daily_rows(gold, "cost_daily_by_model", "Cost per day", start, end)
     if problem:
         return [problem]
-    rows = in_window(daily.rows, "turn_date", start, end)
     shown_until = last_full_day(gold, end) if end > start else end
-    days = [start + timedelta(days=offset) for offset in range((shown_until - start).days + 1)]
-    models = sorted({row["model_id"] for row in rows})
-    cost = {(row["turn_date"], row["model_id"]): fmt.number(row["cost_usd"]) or 0.0 for row in rows}
-    totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for row in rows:
-        totals[row["model_id"]]["turns"] += row["turns"]
-        totals[row["model_id"]]["unpriced"] += row["unpriced_turns"] or 0
-        totals[row["model_id"]]["cost"] += fmt.number(row["cost_usd"]) or 0.0
-    models.sort(key=lambda model: -totals[model]["cost"])
+    days = days_from(start, shown_until)
+    cost = cost_per_day(rows)
+    totals = totals_by_model(rows)
+    models = costliest_first(totals)
     series = [
         charts.Series(
             model_name(model), [cost.get((d, model), 0.0) for d in days], charts.PALETTE[i % 6]
@@ -196,7 +203,7 @@ def cost_by_day(gold: Gold, start: date, end: date) -> list[object]:
         category_titles=[fmt.day(d) for d in days],
         y_title="USD per day",
     )
-    grand = sum(t["cost"] for t in totals.values()) or 1.0
+    grand = total(totals, "cost") or 1.0
     by_model = table(
         ["Model", "Turns", "Cost", "Share of cost", "Turns not costed"],
         [
@@ -272,15 +279,11 @@ def _window_label(row: dict[str, Any]) -> str:
 
 
 def cost_by_route(gold: Gold, start: date, end: date) -> Html:
-    routes = gold["cost_daily_by_route"]
-    problem = table_problem(routes, "Cost by route")
+    problem, rows = daily_rows(gold, "cost_daily_by_route", "Cost by route", start, end)
     if problem:
         return problem
-    totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for row in in_window(routes.rows, "turn_date", start, end):
-        totals[row["route"] or "unknown"]["turns"] += row["turns"]
-        totals[row["route"] or "unknown"]["cost"] += fmt.number(row["cost_usd"]) or 0.0
-    grand = sum(t["cost"] for t in totals.values()) or 1.0
+    totals = totals_by_route(rows)
+    grand = total(totals, "cost") or 1.0
     return table(
         ["Route", "Turns", "Cost", "Share of cost"],
         [
@@ -293,21 +296,11 @@ def cost_by_route(gold: Gold, start: date, end: date) -> Html:
 
 
 def cache_savings(gold: Gold, start: date, end: date) -> Html:
-    savings = gold["cache_savings_daily"]
-    problem = table_problem(savings, "Cache savings")
+    problem, rows = daily_rows(gold, "cache_savings_daily", "Cache savings", start, end)
     if problem:
         return problem
-    totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for row in in_window(savings.rows, "turn_date", start, end):
-        t = totals[row["model_id"]]
-        t["turns"] += row["turns"]
-        t["reading"] += row["turns_reading_cache"]
-        t["paid"] += fmt.number(row["cost_usd"]) or 0.0
-        t["without"] += fmt.number(row["cost_without_cache_usd"]) or 0.0
-        t["saved"] += fmt.number(row["savings_usd"]) or 0.0
-    paid = sum(t["paid"] for t in totals.values())
-    without = sum(t["without"] for t in totals.values())
-    saved = sum(t["saved"] for t in totals.values())
+    totals = cache_totals(rows)
+    paid, without, saved = (total(totals, measure) for measure in ("paid", "without", "saved"))
     verdict = (
         f"Prompt caching saved {fmt.usd(saved)} over the 30 days: the same turns would have cost "
         f"{fmt.usd(without)} without it, {fmt.usd(paid)} with it"
@@ -316,7 +309,7 @@ def cache_savings(gold: Gold, start: date, end: date) -> Html:
         else f"Prompt caching cost {fmt.usd(-saved)} more than it saved over the 30 days: "
         "cache writes were not read back often enough."
     )
-    rows = [
+    cells = [
         [
             join(model_name(model), " ", tag("span", model, class_="model-id")),
             fmt.percent(t["reading"] / t["turns"]) if t["turns"] else fmt.MISSING,
@@ -330,7 +323,7 @@ def cache_savings(gold: Gold, start: date, end: date) -> Html:
         tag("p", verdict),
         table(
             ["Model", "Turns reading the cache", "Cost without cache", "Cost paid", "Saved"],
-            rows,
+            cells,
             numeric=[1, 2, 3, 4],
             kind="cache-savings",
         ),

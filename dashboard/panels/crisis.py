@@ -9,7 +9,14 @@ from dashboard import charts
 from dashboard import formatting as fmt
 from dashboard.gold import Gold
 from dashboard.html import Html, figure, hidden_cell, notice, table, tag
-from dashboard.panels.markup import hidden_reason, panel, people_word, subheading, table_problem
+from dashboard.panels.markup import (
+    hidden_reason,
+    panel,
+    people_cell,
+    people_word,
+    subheading,
+    table_problem,
+)
 from dashboard.panels.sentiment import week_fresh
 from dashboard.panels.shaping import CRISIS_LEVELS, MIN_COHORT
 
@@ -88,13 +95,7 @@ def crisis_panel(gold: Gold) -> Html:
                 fmt.count(observed[week]) if observed.get(week) is not None else hidden_cell(None),
             ]
             for level in CRISIS_LEVELS:
-                found = by_week[week].get(level)
-                if found is None:
-                    cells.append("0")
-                elif found["is_suppressed"]:
-                    cells.append(hidden_cell(hidden_reason(found["suppression_reason"])))
-                else:
-                    cells.append(fmt.count(found["users"]))
+                cells.append(people_cell(by_week[week].get(level), hidden_reason))
             table_rows.append(cells)
         body += [
             subheading("People by the highest level flagged that week"),

@@ -4,12 +4,14 @@ stand in for a chart that has nothing to show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from dashboard import formatting as fmt
 from dashboard.gold import Gold, Table
-from dashboard.html import Html, join, notice, tag
-from dashboard.panels.shaping import MIN_COHORT, latest_turn_at
+from dashboard.html import Html, hidden_cell, join, notice, tag
+from dashboard.panels.shaping import MIN_COHORT, in_window, latest_turn_at
 
 
 def table_problem(table: Table, what: str) -> Html | None:
@@ -27,6 +29,16 @@ def table_problem(table: Table, what: str) -> Html | None:
             "it appears here.",
         )
     return None
+
+
+def daily_rows(
+    gold: Gold, name: str, what: str, start: date, end: date
+) -> tuple[Html | None, list[dict[str, Any]]]:
+    """The rows of the daily Gold table ``name`` from ``start`` to ``end``, or the
+    sentence that stands in for ``what`` when the table cannot feed it."""
+    daily = gold[name]
+    problem = table_problem(daily, what)
+    return problem, [] if problem else in_window(daily.rows, "turn_date", start, end)
 
 
 def panel(
@@ -83,6 +95,16 @@ def partial_day_note(gold: Gold, shown_until: date) -> str:
         f" {fmt.day(newest_turn.date())} is left out: its data so far runs only to "
         f"{newest_turn:%H:%M} UTC."
     )
+
+
+def people_cell(row: dict[str, Any] | None, reason: Callable[[str | None], str]) -> object:
+    """A table cell counting the people of one level: 0 where Gold has no row for it
+    (nobody was flagged at that level), ``hidden`` with ``reason`` where it is suppressed."""
+    if row is None:
+        return "0"
+    if row["is_suppressed"]:
+        return hidden_cell(reason(row["suppression_reason"]))
+    return fmt.count(row["users"])
 
 
 def hidden_reason(reason: str | None, unit_word: str = "people") -> str:

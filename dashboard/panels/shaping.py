@@ -59,5 +59,10 @@ def window_row(table: Table, name: str) -> dict[str, Any] | None:
     return next((row for row in table.rows if row["window_name"] == name), None)
 
 
+def days_from(start: date, end: date) -> list[date]:
+    """Every day from ``start`` to ``end``, both included."""
+    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
 def in_window(rows: list[dict[str, Any]], column: str, start: date, end: date) -> list[dict]:
     return [row for row in rows if start <= row[column] <= end]

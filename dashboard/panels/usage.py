@@ -13,6 +13,7 @@ from dashboard.gold import COST_WINDOW, Gold, Table
 from dashboard.html import Html, figure, join, notice, table, tag
 from dashboard.panels.markup import (
     INTERVAL_NOTE,
+    daily_rows,
     panel,
     partial_day_note,
     people_word,
@@ -24,6 +25,7 @@ from dashboard.panels.markup import (
 from dashboard.panels.shaping import (
     MIN_LATENCY_TURNS,
     WEEKDAYS,
+    days_from,
     in_window,
     last_full_day,
     model_name,
@@ -192,18 +194,16 @@ def activity_heatmap(gold: Gold) -> Html:
 
 
 def latency(gold: Gold, start: date, end: date) -> list[object]:
-    latency_table = gold["latency_daily_by_model"]
-    problem = table_problem(latency_table, "Reply time")
+    problem, rows = daily_rows(gold, "latency_daily_by_model", "Reply time", start, end)
     if problem:
         return [problem]
-    rows = in_window(latency_table.rows, "turn_date", start, end)
     if not rows:
         return [notice("empty", "Reply time: no turns in these 30 days.")]
     by_model: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_model[row["model_id"]].append(row)
     models = sorted(by_model, key=lambda model: -sum(r["turns"] for r in by_model[model]))
-    days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+    days = days_from(start, end)
     series = []
     for index, model in enumerate(models):
         # a p95 over a handful of replies says little: such days are left out of the chart

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ingest.records import IngestContext, Landed, Landing, Rejected
-from ingest.sources import cloudfront, dynamodb, lambda_emf, partner_telemetry, sentinel
+from ingest.records import IngestContext, Landed, Landing, Rejected, Skipped
+from ingest.sources import cloudfront, dynamodb, lambda_emf, otel, partner_telemetry, sentinel
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,16 @@ class Source:
     name: str
     description: str
     sniff: Callable[[bytes], str | None]
-    parse: Callable[[bytes, IngestContext], Iterator[Landed | Rejected]]
+    parse: Callable[[bytes, IngestContext], Iterator[Landed | Rejected | Skipped]]
     land: Callable[[bytes, IngestContext, Landing], None] | None = None
     # Which rejections are scrub violations to audit: (partner, month, rule) per record.
     violations: Callable[[Rejected, IngestContext], tuple[str, str, str] | None] | None = None
+    # Whether quarantine keeps a copy of a file that cannot be read at all. Not for
+    # input that may carry message content (OpenTelemetry spans): a record names it.
+    copies_unreadable_files: bool = True
+    # Reads the source's settings from the environment; ValueError says what is wrong
+    # with them, before any file is read.
+    check_settings: Callable[[], object] | None = None
 
 
 SOURCES: dict[str, Source] = {
@@ -66,6 +72,14 @@ SOURCES: dict[str, Source] = {
             partner_telemetry.sniff,
             partner_telemetry.parse,
             violations=partner_telemetry.scrub_violation,
+        ),
+        Source(
+            otel.NAME,
+            "OpenTelemetry GenAI spans: OTLP/JSON lines (file exporter) or OTLP/HTTP bodies",
+            otel.sniff,
+            otel.parse,
+            copies_unreadable_files=False,
+            check_settings=otel.IdAttributes.from_env,
         ),
     )
 }

@@ -113,6 +113,7 @@ types:
 # pseudonym column may equal one: that would be an unkeyed id in Silver or Gold.
 bronze_source_ids:
   bronze_lambda_emf: [source_user_id, source_conversation_id]
+  bronze_otel: [source_user_id, source_conversation_id]
   bronze_sentinel: [source_user_id, source_conversation_id]
   bronze_dynamodb_users: [source_user_id]
   bronze_dynamodb_conversations: [source_user_id, source_conversation_id]
@@ -180,6 +181,7 @@ tables:
         event_id: event_id
         user_key: pseudonym
         conversation_key: pseudonym
+        source: code
         price_id: code
         model_id: open_code
         route: open_code
@@ -353,6 +355,7 @@ tables:
         users: number
         conversations: number
         turns: number
+        otel_turns: number
         unpriced_turns: number
         tokens_in: number
         tokens_out: number

@@ -20,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML, installed with dbt-core
 
 from lakehouse.settings import PROJECT_ROOT
 

@@ -43,6 +43,11 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     source = get_source(args.source)
+    if source.check_settings is not None:
+        try:
+            source.check_settings()
+        except ValueError as exc:
+            raise CommandError(str(exc), status=2) from None
     lake = open_lake(settings.lake)
     progress = Progress(f"ingest {source.name}")
     try:
@@ -96,6 +101,10 @@ def describe(report: IngestReport, lake_url: str) -> str:
             f"{name} ({count:,})" for name, count in report.unknown_fields.most_common()
         )
         lines.append(f"  unknown fields, not landed: {fields}")
+    if report.skipped:
+        kinds = ", ".join(f"{kind} {count:,}" for kind, count in report.skipped.most_common())
+        skipped = sum(report.skipped.values())
+        lines.append(f"  skipped      {skipped:>10,}   (not records of this source: {kinds})")
     if report.scrub_violations:
         found = ", ".join(
             f"{partner} {month} {rule} ({count:,})"

@@ -136,8 +136,11 @@ def test_duckdb_sql_is_not_taken_for_athena_sql(built):
     """The check tells the engines apart on the project's own SQL, as DuckDB compiled it:
     Silver spells HMAC out with DuckDB's encode/xor/unhex, Gold uses quantile_cont."""
     compiled = Path(PROJECT_ROOT, "target", "compiled", "innerverse", "models")
-    silver = next(compiled.rglob("silver_turns.sql")).read_text()
-    gold = next(compiled.rglob("gold_cost_summary.sql")).read_text()
+    silver, gold = (
+        next(path for path in compiled.rglob(name) if not path.parent.name.endswith(".yml"))
+        for name in ("silver_turns.sql", "gold_cost_summary.sql")
+    )
+    silver, gold = silver.read_text(), gold.read_text()
     assert athena_problems(silver)
     assert any("`quantile_cont` is not an Athena" in problem for problem in athena_problems(gold))
 

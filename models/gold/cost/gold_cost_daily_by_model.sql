@@ -19,6 +19,7 @@ daily as (
         count(distinct user_key) as users,
         count(distinct conversation_key) as conversations,
         count(*) as turns,
+        sum(case when source = 'otel' then 1 else 0 end) as otel_turns,
         sum(case when is_priced then 0 else 1 end) as unpriced_turns,
 
         -- tokens
@@ -45,6 +46,7 @@ final as (
         cast(users as bigint) as users,
         cast(conversations as bigint) as conversations,
         cast(turns as bigint) as turns,
+        cast(otel_turns as bigint) as otel_turns,
         cast(unpriced_turns as bigint) as unpriced_turns,
 
         -- tokens

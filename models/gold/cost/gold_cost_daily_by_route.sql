@@ -12,8 +12,9 @@ daily as (
 
     select
         turn_date,
-        -- declared route templates and routes of at least min_cohort_size people; else 'other'
-        {{ closed_value('route', 'route') }} as route,
+        -- declared route templates and routes of at least min_cohort_size people; else
+        -- 'other'; 'unknown' for turns reported as OpenTelemetry spans, which name no route
+        coalesce({{ closed_value('route', 'route') }}, 'unknown') as route,
         count(distinct user_key) as users,
         count(*) as turns,
         sum(case when is_priced then 0 else 1 end) as unpriced_turns,

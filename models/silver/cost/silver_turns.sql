@@ -6,7 +6,56 @@
     )
 }}
 
-{% set bronze_turns = bronze_in_lookback(ref('bronze_lambda_emf'), 'turn_date') %}
+{#-
+    Two sources of turns, side by side: the chat Lambda's EMF log lines and
+    OpenTelemetry GenAI spans. Each row names its source; each source's event_id
+    is deterministic (for a span, from its trace and span ids), so a redelivered
+    line or a span exported twice merges into the row it already has. The spans
+    carry no route, region, device, crisis flag, turn index or app cost: null.
+-#}
+{% set bronze_turns %}
+    select
+        'lambda_emf' as source,
+        event_id,
+        source_user_id,
+        source_conversation_id,
+        model_id,
+        route,
+        region,
+        device_class,
+        crisis_level,
+        turn_index,
+        latency_ms,
+        tokens_in,
+        tokens_out,
+        tokens_cache_read,
+        tokens_cache_write,
+        app_cost_usd,
+        turn_at,
+        received_at
+    from ({{ bronze_in_lookback(ref('bronze_lambda_emf'), 'turn_date') }}) as emf_turns
+    union all
+    select
+        'otel' as source,
+        event_id,
+        source_user_id,
+        source_conversation_id,
+        model_id,
+        cast(null as varchar) as route,
+        cast(null as varchar) as region,
+        cast(null as varchar) as device_class,
+        cast(null as varchar) as crisis_level,
+        cast(null as integer) as turn_index,
+        cast(latency_ms as integer) as latency_ms,
+        tokens_in,
+        tokens_out,
+        tokens_cache_read,
+        tokens_cache_write,
+        cast(null as double) as app_cost_usd,
+        turn_at,
+        received_at
+    from ({{ bronze_in_lookback(ref('bronze_otel'), 'turn_date') }}) as otel_turns
+{% endset %}
 
 with
 
@@ -51,6 +100,7 @@ pseudonymised as (
         conversation_keys.pseudonym as conversation_key,
 
         -- dimensions
+        deduplicated.source,
         model_id,
         -- the route with id-like segments templated, before anything is stored
         {{ url_path_template('route') }} as route,
@@ -88,6 +138,8 @@ pseudonymised as (
             existing.event_id,
             existing.user_key,
             existing.conversation_key,
+            -- rows built before turns had more than one source are all EMF turns
+            coalesce(existing.source, 'lambda_emf') as source,
             existing.model_id,
             existing.route,
             existing.region,
@@ -157,6 +209,7 @@ final as (
         price_id,
 
         -- dimensions
+        source,
         model_id,
         route,
         region,
