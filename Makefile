@@ -30,7 +30,7 @@ help:
 	@echo "make aws-cost  monthly AWS cost at 1,000 daily users, from a sample (reports/aws-cost.md)"
 	@echo "make docs    dbt docs for the analyst (target/index.html; target/static_index.html, which sage serve shows at /docs)"
 	@echo "make screenshots  the README's pictures of the dashboard, from the browser tests (docs/screenshots/)"
-	@echo "make bench   benchmarks (writes reports/bench.md)"
+	@echo "make bench   benchmarks (writes reports/bench.md); BENCH_ARGS='build --sizes 1000000' for one"
 	@echo "make trino   download Trino 476 into its cache (~/.cache/innerverse/trino-476, SAGE_TRINO_HOME)"
 	@echo "make clean   remove the demo outputs and dbt artefacts (keeps .venv)"
 
@@ -123,8 +123,23 @@ infra: setup $(CHECKOV_STAMP)
 aws-cost: setup
 	$(BIN)/python -m benchmarks.aws_cost
 
-bench: setup
-	$(BIN)/python -m benchmarks
+# The benchmark's Spark peer (benchmarks/spark_peer.py): PySpark from PyPI in a virtualenv
+# of its own, on the machine's Java 17; only `make bench` installs it.
+SPARK_VENV := .venv-spark
+PYSPARK_VERSION := 4.0.1
+SPARK_STAMP := $(SPARK_VENV)/.installed-pyspark-$(PYSPARK_VERSION)
+
+$(SPARK_STAMP):
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3)"; exit 2; }
+	@echo "setting up $(SPARK_VENV) (pyspark $(PYSPARK_VERSION), for the benchmark's Spark peer)"
+	@rm -rf $(SPARK_VENV)
+	@$(PYTHON) -m venv $(SPARK_VENV)
+	@$(SPARK_VENV)/bin/pip --disable-pip-version-check --quiet install pyspark==$(PYSPARK_VERSION) \
+		2> >(grep -v '^WARNING: Location' >&2)
+	@touch $@
+
+bench: setup $(SPARK_STAMP)
+	SAGE_SPARK_PYTHON=$(SPARK_VENV)/bin/python $(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 # dbt docs, and a copy in one file (--static: target/static_index.html) that
 # `sage serve` shows at /docs behind the dashboard's password.

@@ -1,4 +1,4 @@
-"""python -m benchmarks [ingest] [build] [--out reports/bench.md] [--workdir DIR]"""
+"""python -m benchmarks [ingest] [build] [--sizes N,N] [--out reports/bench.md] [--workdir DIR]"""
 
 from __future__ import annotations
 
@@ -24,13 +24,25 @@ def main() -> None:
         default=Path("reports"),
         help="where the sample and the lakes are written, then removed (default: reports/)",
     )
+    parser.add_argument(
+        "--sizes",
+        default="1000000,10000000",
+        help="turns of the build suite's lakes, comma-separated (default 1000000,10000000)",
+    )
     args = parser.parse_args()
-    sections = []
+    try:
+        sizes = tuple(int(size) for size in args.sizes.split(","))
+    except ValueError:
+        parser.error(f"--sizes takes whole numbers, comma-separated: {args.sizes!r}")
+    sections: list[Section] = []
     unknown = [name for name in args.suites if name not in SUITES]
     if unknown:
         parser.error(f"unknown suite {unknown[0]!r}; suites are {', '.join(SUITES)}")
     for name in args.suites or list(SUITES):
-        section = SUITES[name](workdir=args.workdir)
+        options: dict[str, object] = {}
+        if name == "build":  # each size written as it is done
+            options = {"sizes": sizes, "on_size": lambda done: write([*sections, done], args.out)}
+        section = SUITES[name](workdir=args.workdir, **options)
         show(section)
         sections.append(section)
         write(sections, args.out)  # after each suite: a later failure keeps what was measured

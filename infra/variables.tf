@@ -89,6 +89,29 @@ variable "partner_jwt_audience" {
   default     = "innerverse-partner-telemetry"
 }
 
+variable "rollup_package" {
+  description = "Path of the rollup function's zip: the ingest/, lakehouse/ and privacy/ packages, models/bronze/_lake__sources.yml, duckdb, pyyaml and their dependencies (see the README)."
+  type        = string
+  default     = "../build/rollup.zip"
+}
+
+variable "rollup_schedule" {
+  description = "When the daily Bronze rollup runs (EventBridge schedule expression, UTC)."
+  type        = string
+  default     = "cron(30 3 * * ? *)"
+}
+
+variable "rollup_late_days" {
+  description = "Days a Bronze day stays open for late data before the rollup turns it into Parquet (SAGE_ROLLUP_LATE_DAYS)."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.rollup_late_days >= 1
+    error_message = "rollup_late_days must be at least 1."
+  }
+}
+
 variable "otlp_exporter_role_arns" {
   description = "IAM roles allowed to POST OpenTelemetry spans to the OTLP endpoint (otlp_endpoint.tf): the roles the app's Collector or SDK exporters sign their requests with."
   type        = list(string)

@@ -134,15 +134,19 @@ class LocalLake:
         start = base if base.is_dir() else base.parent
         if not start.exists() or not start.is_relative_to(self.root):
             return  # an empty lake, not even created yet: nothing to list
+        # Plain strings, not Path objects: a lake holds tens of thousands of small
+        # objects, and building paths for each cost more than listing them.
+        cut = len(str(self.root)) + 1
         for dirpath, dirnames, filenames in os.walk(start):
             dirnames.sort()
+            folder = dirpath[cut:].replace(os.sep, "/")
             for name in sorted(filenames):
                 if name.startswith(".tmp-"):
                     continue
-                full = Path(dirpath) / name
-                key = full.relative_to(self.root).as_posix()
+                key = f"{folder}/{name}" if folder else name
                 if key.startswith(prefix):
-                    yield LakeObject(key=key, size=full.stat().st_size)
+                    size = os.stat(os.path.join(dirpath, name)).st_size
+                    yield LakeObject(key=key, size=size)
 
     def delete(self, keys: Sequence[str]) -> int:
         removed = 0

@@ -8,7 +8,8 @@ What goes, in this order, so that a build running in between cannot bring any
 of it back:
 
 1. raw: the partner's lines in Bronze (``bronze/partner_telemetry/dt=<month>-*``;
-   objects shared with other partners are rewritten without them);
+   objects shared with other partners are rewritten without them), the rolled-up
+   days' Parquet included (rewritten without the partner's rows, whole);
 2. sanitized: the partner's rows of the month in Silver (``partner_telemetry``);
 3. analytics: the month's rows of the Gold partner tables (DuckDB; on Athena the
    tables are the files) and their Parquet files in the lake;
@@ -26,13 +27,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lakehouse.audit.log import AuditLog
+from lakehouse.columnar import quote
 from lakehouse.lake import Lake
 from lakehouse.settings import Settings
 from lakehouse.warehouse import open_warehouse
 from partners.analytics import TABLES, PartnerError, partition_prefix
 from partners.bundle import bundle_key, period
 from partners.history import month_state
-from privacy.bronze import ScrubResult, field_of, rewrite_lines, search_for
+from privacy.bronze import ScrubResult, field_of, rewrite_lines, rewrite_parquet, search_for
 
 BRONZE_TELEMETRY = "bronze/partner_telemetry/"
 
@@ -110,6 +112,14 @@ def cleanup(settings: Settings, lake: Lake, log: AuditLog, partner: str, month: 
         f"{BRONZE_TELEMETRY}dt={month}-",
         search_for([f'"partner_id":"{partner}"', f'"partner_id": "{partner}"']),
         lambda line: field_of(line, "partner_id") == partner,
+        result.bronze,
+        None,
+        False,
+    )
+    rewrite_parquet(
+        lake,
+        f"{BRONZE_TELEMETRY}dt={month}-",
+        lambda table: f"partner_id = {quote(partner)}",
         result.bronze,
         None,
         False,

@@ -8,6 +8,12 @@ lines that name it (a CloudFront request for a page with the id in its path).
 Each object that holds any is rewritten without them (whole, as the lake writes
 every object), or deleted when nothing else is left in it.
 
+Closed days rolled up to Parquet (lakehouse/rollup.py) are searched with DuckDB
+instead of line by line: the same rule (the user's ``uid``, the uid-less rows of
+their conversations, any text value naming the raw id), and each day's file is
+rewritten whole without those rows (lakehouse/columnar.py), or deleted when
+nothing else is left in it.
+
 Quarantine lines hold the rejected record as it arrived (``raw``); a line that
 mentions the user's pseudonym, one of their conversations, or their raw id when
 it is known, is removed. A quarantined copy of an unreadable file cannot be
@@ -26,8 +32,10 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from lakehouse.columnar import Scratch, connect, quote, rewrite_without
 from lakehouse.lake import Lake
 from lakehouse.ndjson import gzip_lines, lines_of
+from lakehouse.tables import LakeTable, table_for_key
 
 BRONZE = "bronze/"
 QUARANTINE = "quarantine/"
@@ -70,11 +78,95 @@ def search_for(needles: list[str]) -> re.Pattern[bytes]:
     return re.compile(b"|".join(re.escape(needle.encode()) for needle in needles))
 
 
+def is_parquet(key: str) -> bool:
+    return key.endswith(".parquet")
+
+
+def parquet_days(lake: Lake, prefix: str) -> list[tuple[str, LakeTable]]:
+    """The rolled-up days under ``prefix``, each with its table."""
+    found = []
+    for item in lake.list(prefix):
+        table = table_for_key(item.key) if is_parquet(item.key) else None
+        if table is not None and item.key == table.parquet_key(item.key.split("/dt=")[1][:10]):
+            found.append((item.key, table))
+    return found
+
+
+def user_rows(table: LakeTable, app_hash: str, conversations: set[str], raw_id: str | None) -> str:
+    """SQL: the rows of a Parquet day that are the user's (the rule of the NDJSON lines)."""
+    picks = []
+    if table.has_column("uid"):
+        picks.append(f"uid = {quote(app_hash)}")
+        if conversations and table.has_column("cid"):
+            listed = ", ".join(quote(cid) for cid in sorted(conversations))
+            picks.append(f"(uid is null and cid in ({listed}))")
+    elif conversations and table.has_column("cid"):
+        listed = ", ".join(quote(cid) for cid in sorted(conversations))
+        picks.append(f"cid in ({listed})")
+    if raw_id:
+        for name, kind in table.columns:
+            if kind == "VARCHAR":
+                picks.append(f"contains({name}, {quote(raw_id)})")
+            elif kind == "VARCHAR[]":
+                picks.append(f"contains(array_to_string({name}, chr(10)), {quote(raw_id)})")
+    return " or ".join(picks) if picks else "false"
+
+
+def rewrite_parquet(
+    lake: Lake,
+    prefix: str,
+    where: Callable[[LakeTable], str],
+    result: ScrubResult,
+    on_change: Callable[[str, int, bool], None] | None,
+    dry_run: bool,
+) -> None:
+    """Rewrite each Parquet day under ``prefix`` without the rows ``where(table)`` picks."""
+    days = parquet_days(lake, prefix)
+    if not days:
+        return
+    connection = connect()
+    try:
+        with Scratch(lake) as scratch:
+            for key, table in days:
+                removed, deleted = rewrite_without(
+                    lake, scratch, connection, table, key, where(table), dry_run=dry_run
+                )
+                if not removed:
+                    continue
+                result.lines_removed[table_of(key)] += removed
+                if dry_run:
+                    continue
+                if deleted:
+                    result.objects_deleted += 1
+                else:
+                    result.objects_rewritten += 1
+                if on_change:
+                    on_change(key, removed, deleted)
+    finally:
+        connection.close()
+
+
 def find_conversations(lake: Lake, app_hash: str) -> set[str]:
-    """The ``cid`` of every Bronze line of the user."""
+    """The ``cid`` of every Bronze line (or Parquet row) of the user."""
     needle = app_hash.encode()
     conversations: set[str] = set()
+    days = [(key, table) for key, table in parquet_days(lake, BRONZE) if table.has_column("cid")]
+    if days:
+        connection = connect()
+        with Scratch(lake) as scratch:
+            for key, table in days:
+                if not table.has_column("uid"):
+                    continue
+                rows = connection.execute(
+                    f"select distinct cid from read_parquet({quote(scratch.local(key))}) "
+                    f"where uid = {quote(app_hash)} and cid is not null"
+                ).fetchall()
+                conversations.update(row[0] for row in rows)
+                scratch.forget(key)
+        connection.close()
     for item in lake.list(BRONZE):
+        if is_parquet(item.key):
+            continue
         data = lake.read_bytes(item.key)
         lines = lines_of(data)
         for line in lines or ():
@@ -98,6 +190,8 @@ def rewrite_lines(
     lines ``search`` finds something in are parsed)."""
     for item in lake.list(prefix):
         result.objects_scanned += 1
+        if is_parquet(item.key):
+            continue  # rolled-up days: rewrite_parquet
         lines = lines_of(lake.read_bytes(item.key))
         if lines is None:
             if prefix == QUARANTINE and ".file-" in item.key:
@@ -152,6 +246,16 @@ def scrub(
         return field_of(line, "uid") == app_hash
 
     rewrite_lines(lake, BRONZE, search_for([app_hash]), own, result, on_change, dry_run)
+
+    # 2b. The rolled-up days, all of the rule at once (their conversations were found first).
+    rewrite_parquet(
+        lake,
+        BRONZE,
+        lambda table: user_rows(table, app_hash, conversations, raw_id),
+        result,
+        on_change,
+        dry_run,
+    )
 
     # 3. Quarantine: any line that mentions the user, a conversation of theirs, or the raw id.
     needles = [app_hash, *sorted(conversations)] + ([raw_id] if raw_id else [])

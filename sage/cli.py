@@ -19,6 +19,7 @@ from sage.commands import (
     partner,
     pricing,
     retention,
+    rollup,
     serve,
     summary,
     trino,
@@ -28,6 +29,7 @@ from sage.commands.common import EXIT_FAILED, CommandError, warn
 COMMANDS = [
     generate,
     ingest,
+    rollup,
     build,
     guard,
     summary,

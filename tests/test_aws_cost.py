@@ -7,6 +7,7 @@ import gzip
 from benchmarks.aws_cost import measure as aws_measure
 from benchmarks.aws_cost import prices as aws_prices
 from benchmarks.aws_cost import report as aws_report
+from benchmarks.aws_cost.bronze_scan import BronzeSizes, nightly_scan
 from lakehouse.settings import PROJECT_ROOT
 from tests.conftest import Built
 
@@ -21,6 +22,26 @@ def test_the_estimate_runs_end_to_end(tmp_path, capsys):
     total = next(line for line in text.splitlines() if line.startswith("| **total**"))
     first, steady = (float(cell.strip(" *$").replace(",", "")) for cell in total.split("|")[3:5])
     assert 0 < first <= steady
+    # The Bronze an Athena nightly build scans, before and after the daily rollup.
+    assert "## Bronze scanned by the nightly build on Athena" in text
+    bronze = next(line for line in text.splitlines() if line.startswith("| **total** | **"))
+    before, after = (float(cell.strip(" *GB").replace(",", "")) for cell in bronze.split("|")[2:4])
+    assert 0 < after < before
+
+
+def test_the_rollup_cuts_what_the_guard_reads_of_the_closed_days():
+    """90 days of Bronze at 100 bytes a day of NDJSON.gz, 2 of them the Parquet id column:
+    the guard reads all 90 days before, and after only the 4 open days in full."""
+    sizes = BronzeSizes(
+        days=1,
+        ndjson_per_day={"lambda_emf": 100.0},
+        parquet_per_day={"lambda_emf": 40.0},
+        column_per_day={"lambda_emf": {"uid": 1.0, "cid": 1.0, "tokens_in": 38.0}},
+    )
+    before, after = nightly_scan(sizes, 1.0, {"silver.turns": ["lambda_emf"]}, [], 3)
+    assert before.incremental == after.incremental == 400  # the look-back: open days
+    assert before.guard == 9000
+    assert after.guard == 4 * 100 + 86 * 2  # open days whole, closed days uid and cid
 
 
 def measured(built: Built) -> aws_measure.Measurements:

@@ -288,3 +288,26 @@ def test_the_bi_exposure_lists_every_dataset():
     exposures = yaml.safe_load((PROJECT_ROOT / "models" / "gold" / "_exposures.yml").read_text())
     (bi,) = [item for item in exposures["exposures"] if item["name"] == "bi_datasets"]
     assert set(bi["depends_on"]) == {f"ref('{table['model']}')" for table in gold_tables().values()}
+
+
+def test_the_daily_rollup_runs_its_command_code_on_a_schedule_one_run_at_a_time():
+    from lakehouse.rollup import LATE_DAYS_ENV
+
+    resources = declarations()["resource"]
+    function = resources["aws_lambda_function.rollup"]
+    assert function["handler"] == "lakehouse.handler.rollup_handler"
+    assert function["reserved_concurrent_executions"] == 1
+    variables = function["environment"][0]["variables"]
+    assert variables[LATE_DAYS_ENV] == "${tostring(var.rollup_late_days)}"
+    assert variables["SAGE_LAKE"] == "${local.lake_url}"
+    rule = resources["aws_cloudwatch_event_rule.rollup"]
+    assert rule["schedule_expression"] == "${var.rollup_schedule}"
+    assert declarations()["variable"]["rollup_schedule"]["default"].startswith("cron(")
+    assert resources["aws_cloudwatch_event_target.rollup"]["arn"] == (
+        "${aws_lambda_function.rollup.arn}"
+    )
+    # It may rewrite and delete Bronze objects, and nothing else in the lake.
+    policy = resources["aws_iam_role_policy.rollup"]["policy"]
+    assert '"s3:DeleteObject"' in policy or "s3:DeleteObject" in policy
+    assert "${local.lake_bucket.arn}/bronze/*" in policy
+    assert "quarantine" not in policy and "erasure" not in policy

@@ -20,7 +20,7 @@ import json
 import urllib.request
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -33,6 +33,7 @@ from ingest.sources import get_source
 from lakehouse.audit.log import AuditLog
 from lakehouse.dbt import run_dbt
 from lakehouse.lake import LocalLake
+from lakehouse.rollup import rollup
 from lakehouse.settings import Settings
 from partners.analytics import PartnerError, partition_prefix
 from partners.bundle import verify_bundle
@@ -125,11 +126,18 @@ class World:
             ).fetchone()[0]
 
     def bronze_lines(self, partner: str, month: str) -> int:
+        """The partner's rows of the month in Bronze: NDJSON lines and rolled-up Parquet rows."""
         count = 0
-        for path in (self.root / "lake" / "bronze" / "partner_telemetry").rglob("*.gz"):
+        folder = self.root / "lake" / "bronze" / "partner_telemetry"
+        for path in folder.rglob("*.gz"):
             if f"dt={month}-" in str(path):
                 for line in gzip.decompress(path.read_bytes()).splitlines():
                     count += json.loads(line)["partner_id"] == partner
+        with duckdb.connect() as connection:
+            for path in folder.glob(f"dt={month}-*/parquet/*.parquet"):
+                count += connection.execute(
+                    f"select count(*) from read_parquet('{path}') where partner_id = ?", [partner]
+                ).fetchone()[0]
         return count
 
     def rebuild(self) -> None:
@@ -167,6 +175,9 @@ def world(tmp_path_factory) -> World:
     lake = LocalLake(settings.lake)
     report = ingest_paths(get_source("partner_telemetry"), lake, [inputs], now=NOW)
     assert report.balanced and report.landed == len(events)
+    # 29 September to 1 October closed and rolled up to Parquet; 2 October still NDJSON.
+    rolled = rollup(lake, today=date(2026, 10, 5), late_days=3)
+    assert [day.day for day in rolled.days] == ["2026-09-29", "2026-09-30", "2026-10-01"]
     built = World(root, settings, lake, events)
     built.rebuild()
     return built

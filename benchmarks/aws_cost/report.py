@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from benchmarks import aws_cost
+from benchmarks.aws_cost.bronze_scan import bronze_section
 from benchmarks.aws_cost.measure import Measurements, measure
 from benchmarks.aws_cost.prices import DELIVERY, Line, estimate
 from ingest.sample_run import generate_ingest_build
@@ -84,13 +85,14 @@ def run(args: argparse.Namespace) -> str:
         measured = measure(
             sample, lake, settings.warehouse, target_path, built.manifest, built.ingest_cpu_seconds
         )
+        columnar = bronze_section(lake, measured, args.days, date(2026, 9, 1), args.daily_users)
     lines = estimate(measured, args.daily_users, args.dashboard_queries_per_day)
     command = "python -m benchmarks.aws_cost " + " ".join(
         f"--{key.replace('_', '-')} {value}"
         for key, value in vars(args).items()
         if key not in ("out", "workdir")
     )
-    return report(measured, lines, args.daily_users, command)
+    return report(measured, lines, args.daily_users, command) + columnar
 
 
 def parser() -> argparse.ArgumentParser:

@@ -21,6 +21,7 @@ TABLE_ENV = "SAGE_AUDIT_TABLE"  # set: the audit log is this DynamoDB table
 # Every event the log accepts; an unknown name is a programming error, not a new event.
 EVENTS = {
     "RETENTION_APPLIED": "expired Bronze partitions, quarantine objects and Silver rows",
+    "BRONZE_ROLLED_UP": "closed Bronze days turned into Parquet, their NDJSON.gz removed",
     "ERASURE_REQUESTED": "an erasure request was recorded in the ledger",
     "ERASURE_COMPLETED": "an erasure request was applied to Silver, Gold and Bronze",
     "ERASURE_FAILED": "applying an erasure request stopped part-way; it resumes when re-run",

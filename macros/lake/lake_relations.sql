@@ -119,7 +119,38 @@
     {%- do run_query("create schema if not exists " ~ lake_schema()) -%}
     {%- for node in lake_tables() -%}
         {%- do run_query(duckdb_lake_view_sql(node)) -%}
+        {%- if lake_is_columnar(node) -%}
+            {%- do run_query(duckdb_lake_parquet_view_sql(node)) -%}
+        {%- endif -%}
     {%- endfor -%}
+{%- endmacro %}
+
+
+{% macro duckdb_lake_parquet_view_sql(node) -%}
+    {%- set files = lake_location(node.meta["lake_prefix"]) ~ "/*/parquet/*.parquet" -%}
+    {%- set found = run_query("select count(*) from glob('" ~ files ~ "')").columns[0].values()[0] -%}
+    {%- set relation = lake_schema() ~ "." ~ lake_parquet_identifier(node.identifier) -%}
+    {%- set kept = lake_parquet_kept_keys(node) -%}
+    create or replace view {{ relation }} as
+    select
+        {%- for name, data_type in lake_file_columns(node) %}
+        {{ "cast(" ~ name ~ " as " if found > 0 else "cast(null as " }}{{ lake_column_type(data_type) }}) as {{ name }},
+        {%- endfor %}
+        {%- for key in kept %}
+        {{ "cast(" ~ key ~ " as " if found > 0 else "cast(null as " }}VARCHAR) as {{ key }},
+        {%- endfor %}
+        {{ "dt" if found > 0 else "cast(null as VARCHAR) as dt" }}
+    {%- if found > 0 %}
+    {#- union_by_name: a day rolled up before a column was declared reads it as null. #}
+    from read_parquet(
+        '{{ files }}',
+        hive_partitioning = true,
+        hive_types = {'dt': 'VARCHAR'},
+        union_by_name = true
+    )
+    {%- else %}
+    where false
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -176,6 +207,9 @@
     {%- endfor -%}
     {%- for node in lake_tables() -%}
         {{ log("created " ~ lake_schema() ~ "." ~ node.identifier, info=true) }}
+        {%- if lake_is_columnar(node) -%}
+            {{ log("created " ~ lake_schema() ~ "." ~ lake_parquet_identifier(node.identifier), info=true) }}
+        {%- endif -%}
     {%- endfor -%}
 {%- endmacro %}
 
@@ -190,6 +224,12 @@
             {%- do statements.append("drop table if exists `" ~ lake_schema() ~ "`.`" ~ node.identifier ~ "`") -%}
         {%- endif -%}
         {%- do statements.append(athena_lake_table_ddl(node)) -%}
+        {%- if lake_is_columnar(node) -%}
+            {%- if replace -%}
+                {%- do statements.append("drop table if exists `" ~ lake_schema() ~ "`.`" ~ lake_parquet_identifier(node.identifier) ~ "`") -%}
+            {%- endif -%}
+            {%- do statements.append(athena_lake_parquet_table_ddl(node)) -%}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(statements) }}
 {%- endmacro %}
@@ -211,6 +251,12 @@
             {%- do statements.append("drop table if exists " ~ schema ~ "." ~ node.identifier) -%}
         {%- endif -%}
         {%- do statements.append(trino_lake_table_ddl(node, schema)) -%}
+        {%- if lake_is_columnar(node) -%}
+            {%- if replace -%}
+                {%- do statements.append("drop table if exists " ~ schema ~ "." ~ lake_parquet_identifier(node.identifier)) -%}
+            {%- endif -%}
+            {%- do statements.append(trino_lake_parquet_table_ddl(node, schema)) -%}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(statements) }}
 {%- endmacro %}

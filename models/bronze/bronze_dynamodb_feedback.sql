@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('lake', 'dynamodb_feedback') }}
+    {{ lake_rows('dynamodb_feedback') }}
 
 ),
 

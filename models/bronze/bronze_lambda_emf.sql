@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('lake', 'lambda_emf') }}
+    {{ lake_rows('lambda_emf') }}
 
 ),
 

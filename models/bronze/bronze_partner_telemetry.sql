@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('lake', 'partner_telemetry') }}
+    {{ lake_rows('partner_telemetry') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('lake', 'sentinel') }}
+    {{ lake_rows('sentinel') }}
 
 ),
 

@@ -222,3 +222,40 @@ def test_trino_ddl_is_not_taken_for_athena_ddl(tmp_path):
     assert len(creates) >= 8
     for sql in creates:
         assert any("Trino DDL" in problem for problem in athena_problems(sql)), sql[:80]
+
+
+def test_rolled_up_tables_get_a_parquet_table_beside_the_json_one(athena_sql: AthenaSql):
+    """Each table the rollup turns into Parquet has `<table>_parquet`: Parquet, projected
+    on dt into each day's own parquet/ folder (which the JSON table's dt=/hour= template
+    never reaches), the file columns in the declared order and the hour kept."""
+    ddl = {
+        create.this.this.name: create
+        for statement in athena_sql.statements
+        if "create_lake_tables" in statement.origin
+        for create in sqlglot.parse(statement.sql, read="athena")
+        if isinstance(create, exp.Create) and create.kind == "TABLE"
+    }
+    rolled = [s for s in lake_sources(athena_sql) if s["meta"].get("columnar_sort_by")]
+    assert len(rolled) == 7
+    for source in rolled:
+        create = ddl[source["identifier"] + "_parquet"]
+        properties = {
+            prop.name: prop.text("value")
+            for prop in create.find_all(exp.Property)
+            if isinstance(prop.this, exp.Literal)
+        }
+        location = f"{LAKE_URL}/{source['meta']['lake_prefix']}/"
+        assert "stored as parquet" in create.sql(dialect="athena").lower()
+        assert create.find(exp.LocationProperty).text("this") == location
+        assert properties["projection.enabled"] == "true"
+        assert properties["projection.dt.type"] == "date"
+        assert properties["storage.location.template"] == location + "dt=${dt}/parquet/"
+        partitions = source["meta"]["partitioned_by"]
+        file_columns = [column.name for column in create.this.expressions]
+        declared = [name for name in source["columns"] if name not in partitions]
+        assert file_columns == [*declared, "hour"]
+    # Each Bronze view reads both, a day from exactly one of them.
+    sql = {s.origin: s.sql for s in athena_sql.statements}
+    view = sql["model bronze_lambda_emf (first build)"]
+    assert "lambda_emf_parquet" in view and "union all" in view
+    assert re.search(r"where dt not in \(select distinct dt from .*lambda_emf_parquet", view)

@@ -7,9 +7,12 @@ the run says so in a banner: never silently. A Trino that is installed but does
 not start, or a build that fails on it, fails the tests.
 
 The build reads a copy of the session's lake (the DuckDB build's, so both
-engines see the same files) and writes only Trino's own folder; the scenario
+engines see the same rows) and writes only Trino's own folder; the scenario
 after it (late data, an erasure, an incremental run on both engines) changes
-that copy, never the session's lake.
+that copy, never the session's lake. The copy is rolled up first (`sage rollup`:
+the sample's first ten days as Parquet, the last four still NDJSON.gz), so Trino
+reads Bronze from both formats and is compared with DuckDB's build of the
+NDJSON-only lake; every later DuckDB run of the scenario reads the rolled copy.
 """
 
 from __future__ import annotations
@@ -19,16 +22,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from lakehouse.dbt import run_dbt
+from lakehouse.lake import open_lake
+from lakehouse.rollup import rollup
 from lakehouse.settings import Settings, environment_with
 from sage.trino_server.install import TrinoUnavailable, installed, trino_home
 from sage.trino_server.lake import first_day, make_table_folders
 from sage.trino_server.server import WAREHOUSE_CATALOG, TrinoServer
-from tests.conftest import Built
+from tests.conftest import SAMPLE_START, Built
 from tests.copies import copy_build
 
 SKIPPED_BECAUSE: list[str] = []  # why Trino could not be set up, for the end-of-run banner
@@ -36,6 +42,8 @@ MEASURED: dict[str, str] = {}  # what Trino took, printed at the end of the run
 # Small enough for a 2-core CI machine next to the rest of the suite; the build's
 # largest query holds a few MB.
 HEAP = "1G"
+# The rollup's today: with the 3-day window, the sample's days 1 to 10 close.
+ROLLUP_DAY = SAMPLE_START + timedelta(days=13)
 
 
 @dataclass
@@ -106,6 +114,8 @@ def trino_build(trino_server: TrinoServer, built: Built, tmp_path_factory) -> Tr
     duckdb_copy = copy_build(built, root)  # the lake, and DuckDB's warehouse built from it
     settings = Settings.from_env(lake=duckdb_copy.lake, warehouse=duckdb_copy.warehouse,
                                  target="trino")  # fmt: skip
+    rolled = rollup(open_lake(settings.lake), today=ROLLUP_DAY, late_days=3)
+    assert rolled.days and not rolled.errors, rolled.errors
     make_table_folders(Path(settings.lake))
     target_path = root / "target"
     build = TrinoBuild(trino_server, settings, target_path, {}, None)

@@ -29,12 +29,16 @@ def test_every_node_of_the_duckdb_build_ran_and_passed_on_trino(
 
 def test_the_lake_reads_the_same_through_the_json_serde(trino_build: TrinoBuild, built: Built):
     """Each lake table on Trino (external table, Hive JSON SerDe, projected partitions)
-    holds what DuckDB's read_json view holds: rows, ids, timestamps to the millisecond."""
-    lake_tables = [
-        source["identifier"]
+    with, for a rolled-up table, its Parquet table (the closed days) holds what DuckDB's
+    read_json view of the NDJSON-only lake holds: rows, ids, timestamps to the millisecond."""
+    sources = [
+        source
         for source in trino_build.manifest["sources"].values()
         if source["source_name"] == "lake"
     ]
+    lake_tables = [source["identifier"] for source in sources]
+    rolled = {source["identifier"] for source in sources if source["meta"].get("columnar_sort_by")}
+    assert len(rolled) == 7
     assert len(lake_tables) >= 7
     trino = trino_build.connect().cursor()
     duckdb = built.connect()
@@ -46,7 +50,14 @@ def test_the_lake_reads_the_same_through_the_json_serde(trino_build: TrinoBuild,
             )
             if table == "erasure_requests":
                 summary = "select count(*), count(distinct user_key) from {}"
-            trino.execute(summary.format(f"innerverse_lake.{table}"))
+            relation = f"innerverse_lake.{table}"
+            if table in rolled:
+                columns = "event_id, event_at, received_at, dt"
+                relation = (
+                    f"(select {columns} from {relation} union all "
+                    f"select {columns} from {relation}_parquet)"
+                )
+            trino.execute(summary.format(relation))
             on_trino = _naive(trino.fetchone())
             on_duckdb = duckdb.execute(summary.format(f"innerverse_lake.{table}")).fetchone()
             assert on_trino == tuple(on_duckdb), table
@@ -65,6 +76,13 @@ def test_lake_tables_are_made_by_the_athena_macro_in_trino_ddl(trino_build: Trin
     # the dbt target's catalog is Iceberg, and finds the lake's Hive tables by redirection
     trino.execute("select count(*) from iceberg.innerverse_lake.lambda_emf")
     assert trino.fetchone()[0] > 0
+    # beside it, the rolled-up days: Parquet, projected on dt into each day's parquet/ folder
+    trino.execute("show create table hive.innerverse_lake.lambda_emf_parquet")
+    ddl = trino.fetchone()[0]
+    assert "format = 'PARQUET'" in ddl and "partitioned_by = ARRAY['dt']" in ddl
+    assert re.search(r"partition_projection_location_template = '[^']*/dt=\$\{dt\}/parquet'", ddl)
+    trino.execute("select count(distinct dt) from iceberg.innerverse_lake.lambda_emf_parquet")
+    assert trino.fetchone()[0] == 10
 
 
 def _naive(row: tuple) -> tuple:
