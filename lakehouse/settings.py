@@ -16,7 +16,7 @@ always runs from the project root, so they are made absolute before dbt sees the
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,13 +98,20 @@ class Settings:
         }
         if is_s3(self.lake):
             values["SAGE_HTTPFS_EXTENSION"] = str(httpfs_extension())
-        previous = {key: os.environ.get(key) for key in values}
-        os.environ.update(values)
-        try:
+        with environment_with(values):
             yield
-        finally:
-            for key, value in previous.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+
+
+@contextmanager
+def environment_with(values: Mapping[str, str]) -> Iterator[None]:
+    """``values`` set in the environment for the duration, and then put back as they were."""
+    previous = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -15,7 +15,6 @@ that copy, never the session's lake.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.dbt import run_dbt
-from lakehouse.settings import Settings
+from lakehouse.settings import Settings, environment_with
 from sage.trino_server.install import TrinoUnavailable, installed, trino_home
 from sage.trino_server.lake import first_day, make_table_folders
 from sage.trino_server.server import WAREHOUSE_CATALOG, TrinoServer
@@ -79,16 +78,8 @@ def trino_environment(server: TrinoServer, lake: str) -> Iterator[None]:
         "SAGE_TRINO_THREADS": "4",
         "SAGE_LAKE_FIRST_DAY": first_day(Path(lake)) or "2020-01-01",
     }
-    previous = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
+    with environment_with(values):
         yield
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture(scope="session")
