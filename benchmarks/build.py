@@ -11,7 +11,7 @@ own, in this order:
 - the floor: one plain DuckDB scan of the raw NDJSON.gz files, reading every column;
 - the Spark peer (benchmarks/spark_peer.py, PySpark `local[2]` in `.venv-spark`):
   the same raw files to the cost summary; and the project's own path from the
-  same raw files (`dbt build --select +gold_cost_summary`, models only), the
+  same raw files (`dbt build --select +gold_cost_all_time`, models only), the
   totals of the two compared;
 - `sage rollup` of the 90 days: every day to Parquet, checked, NDJSON removed;
 - one plain DuckDB scan of the Parquet Bronze, the same columns as the floor;
@@ -147,12 +147,12 @@ def _cost_summary(warehouse: Path) -> dict[str, Any]:
         cursor = connection.execute(
             "select users, turns, total_cost_usd, max_cost_per_user_usd, p50_cost_per_user_usd, "
             "p90_cost_per_user_usd, p99_cost_per_user_usd "
-            "from innerverse_gold.cost_summary where window_name = 'all time'"
+            "from innerverse_gold.cost_all_time"
         )
         names = [column[0] for column in cursor.description]
         found = cursor.fetchone()
         if found is None:
-            raise RuntimeError(f"{warehouse}: gold cost_summary has no 'all time' row")
+            raise RuntimeError(f"{warehouse}: gold cost_all_time has no row")
         return dict(zip(names, found, strict=True))
     finally:
         connection.close()
@@ -216,7 +216,7 @@ def run_size(turns: int, work: Path) -> tuple[list[list[object]], dict[str, floa
     # The production build: models and data tests (unit tests test the code, in CI).
     build = dbt("build", "--exclude-resource-type", "unit_test")
     cost_path = dbt(
-        "build", "--select", "+gold_cost_summary", "--exclude-resource-type", "test", "unit_test"
+        "build", "--select", "+gold_cost_all_time", "--exclude-resource-type", "test", "unit_test"
     )
     ndjson = f"{lake}/bronze/lambda_emf/*/*/*.ndjson.gz"
     label = f"{turns / 1e6:g}M turns"
@@ -232,7 +232,7 @@ def run_size(turns: int, work: Path) -> tuple[list[list[object]], dict[str, floa
     rows.append(
         _row(
             label,
-            "raw NDJSON.gz → gold_cost_summary: dbt, models only (before the rollup)",
+            "raw NDJSON.gz → gold_cost_all_time: dbt, models only (before the rollup)",
             on_ndjson,
             f"{on_ndjson.seconds / floor.seconds:.1f}x floor",
         )
@@ -287,7 +287,7 @@ def run_size(turns: int, work: Path) -> tuple[list[list[object]], dict[str, floa
     rows.append(
         _row(
             label,
-            "Parquet Bronze → gold_cost_summary: dbt, models only",
+            "Parquet Bronze → gold_cost_all_time: dbt, models only",
             on_parquet,
             relative,
             "",

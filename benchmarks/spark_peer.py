@@ -4,7 +4,7 @@ Run by the build benchmark with the interpreter of its own virtual environment
 (``.venv-spark``, which ``make bench`` makes; PySpark from PyPI, on the machine's
 Java 17), in ``local[2]``: both cores of this machine, as the project's DuckDB
 uses them. It does the work of the project's path from Bronze to
-``gold_cost_summary``'s 'all time' row, the way a Spark user would write it:
+``gold_cost_all_time``'s row, the way a Spark user would write it:
 
 1. the NDJSON.gz files read with an explicit schema (no inference pass);
 2. each event's first copy kept (a window over ``event_id`` by ``received_at``);

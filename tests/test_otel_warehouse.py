@@ -137,8 +137,7 @@ def test_the_spans_turns_are_counted_in_gold(warehouse):
         ("us.anthropic.claude-sonnet-4-6", 2, 1, Decimal("0.0105300000")),
     ]
     summary = connection.execute(
-        "select turns, total_cost_usd from innerverse_gold.cost_summary "
-        "where window_name = 'all time'"
+        "select turns, total_cost_usd from innerverse_gold.cost_all_time"
     ).fetchall()
     assert summary == [(4, Decimal("0.1283300000"))]
 
